@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""The ``evidence`` command line: a thin click layer over the :mod:`evidence` library.
+
+Each command parses its options, calls one library function, and prints. Errors
+from the library (:class:`evidence.errors.EvidenceError`) become a one-line
+message and the exit code listed in :mod:`evidence.errors`; this mapping lives
+only in :func:`main`.
+
+Run from a checkout without installing: ``python cli.py --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+if __package__ in (None, "") and str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import click
+
+import evidence
+from evidence import errors
+from evidence.api import Evidence
+
+PASS_ENV = "EVIDENCE_PASSPHRASE"
+
+
+# ---------------------------------------------------------------- helpers
+class Ctx:
+    def __init__(self, store: str | None, key_file: str | None):
+        self.store = store
+        self.key_file = key_file
+        self._ev: Evidence | None = None
+
+    def passphrase(self) -> bytes:
+        env = os.environ.get(PASS_ENV)
+        if env is not None:
+            return env.encode("utf-8")
+        if not sys.stdin.isatty():
+            raise errors.WrongPassphrase("a passphrase is needed to unlock the key",
+                                         hint=f"set {PASS_ENV}, or run in a terminal to be asked")
+        return click.prompt("Passphrase for your signing key", hide_input=True, err=True).encode("utf-8")
+
+    def ev(self) -> Evidence:
+        if self._ev is None:
+            self._ev = Evidence.open(self.store, key_file=self.key_file, passphrase=self.passphrase)
+        return self._ev
+
+    def close(self) -> None:
+        if self._ev is not None:
+            self._ev.close()
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def warn(msg: str) -> None:
+    click.secho(f"warning: {msg}", fg="yellow", err=True)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> None:
+    if not rows:
+        return
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
+    click.echo("  ".join(str(h).ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for r in rows:
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def short(fp: str) -> str:
+    return fp.replace("sha256:", "")[:16]
+
+
+# ---------------------------------------------------------------- the group
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(evidence.__version__, prog_name="evidence")
+@click.option("--store", envvar="EVIDENCE_STORE", type=click.Path(file_okay=True, dir_okay=True),
+              help="The store folder (default: EVIDENCE_STORE, then your data directory).")
+@click.option("--key-file", envvar="EVIDENCE_KEY", type=click.Path(),
+              help="Your private key file (default: EVIDENCE_KEY, then the key made by `evidence key create`).")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, key_file: str | None) -> None:
+    """Preserve reported social-media posts as signed, verifiable evidence."""
+    obj = Ctx(store, key_file)
+    ctx.obj = obj
+    ctx.call_on_close(obj.close)
+
+
+@cli.command()
+@pass_ctx
+def init(c: Ctx) -> None:
+    """Create a new, empty store."""
+    ev = Evidence.init(c.store)
+    click.echo(f"Created evidence store {ev.store.path} (id {ev.store.store_id}).")
+    click.echo("Next: `evidence key create` (if you have no key yet), then `evidence case open`.")
+    ev.close()
+
+
+# ---------------------------------------------------------------- keys
+@cli.group()
+def key() -> None:
+    """Investigators' signing keys."""
+
+
+@key.command("create")
+@click.option("--name", required=True, help="Your name, as it should appear in records.")
+@click.option("--email", required=True)
+@click.option("--role", default="investigator", show_default=True,
+              type=click.Choice(evidence.keys.ROLES))
+@click.option("--key-file", "key_out", type=click.Path(), help="Where to write the private key (default: your config folder).")
+@click.option("--no-register", is_flag=True, help="Only make the key; do not register it in the store.")
+@pass_ctx
+def key_create(c: Ctx, name: str, email: str, role: str, key_out: str | None, no_register: bool) -> None:
+    """Make an Ed25519 key pair, protected by a passphrase, and register it in the store."""
+    env = os.environ.get(PASS_ENV)
+    if env is not None:
+        pw = env.encode("utf-8")
+    elif sys.stdin.isatty():
+        pw = click.prompt("New passphrase", hide_input=True, confirmation_prompt=True, err=True).encode("utf-8")
+    else:
+        raise errors.InputError("a passphrase is needed for the new key", hint=f"set {PASS_ENV}, or run in a terminal")
+    signer = evidence.create_key(name, email, role, pw, key_file=key_out, make_default=key_out is None)
+    click.echo(f"Created key {signer.fingerprint}")
+    click.echo(f"  private key: {signer.key_file} (mode 0600; keep it and its passphrase to yourself)")
+    if no_register:
+        return
+    try:
+        ev = Evidence.open(c.store, signer_factory=lambda: signer)
+    except errors.StoreError as exc:
+        click.echo(f"Not registered in a store ({exc.message}); run `evidence key register` once the store exists.")
+        return
+    ev.register_key(signer)
+    click.echo(f"Registered in store {ev.store.path}.")
+    ev.close()
+
+
+@key.command("register")
+@pass_ctx
+def key_register(c: Ctx) -> None:
+    """Register your existing key in this store (for a store shared by several investigators)."""
+    ev = c.ev()
+    row = ev.register_key()
+    click.echo(f"Key {row['fingerprint']} ({row['name']}) is registered in {ev.store.path}.")
+
+
+@key.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def key_list(c: Ctx, as_json: bool) -> None:
+    """The public keys registered in the store."""
+    keys = c.ev().keys()
+    if as_json:
+        emit_json(keys)
+        return
+    if not keys:
+        click.echo("No keys registered. Make one with `evidence key create`.")
+    table([[k["fingerprint"], k["name"], k["email"], k["role"], k["registered_utc"]] for k in keys],
+          ["FINGERPRINT", "NAME", "EMAIL", "ROLE", "REGISTERED"])
+
+
+@key.command("export")
+@click.argument("fingerprint")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the PEM to this file instead of standard output.")
+@pass_ctx
+def key_export(c: Ctx, fingerprint: str, out: str | None) -> None:
+    """Print a registered public key (PEM), for a reader to check signatures with openssl."""
+    k = c.ev().key(fingerprint)
+    if out:
+        if Path(out).exists():
+            raise errors.InputError(f"{out} already exists", hint="choose another --out")
+        Path(out).write_text(k["public_pem"], encoding="ascii")
+        click.echo(f"Wrote {k['fingerprint']} to {out}")
+    else:
+        click.echo(k["public_pem"], nl=False)
+
+
+# ---------------------------------------------------------------- cases
+@cli.group()
+def case() -> None:
+    """Open, list, show and close cases."""
+
+
+@case.command("open")
+@click.argument("ref")
+@click.option("--title", required=True)
+@click.option("--subject", help="Whom the reported posts are about / by.")
+@click.option("--complainant", help="Who reported them.")
+@pass_ctx
+def case_open(c: Ctx, ref: str, title: str, subject: str | None, complainant: str | None) -> None:
+    """Open a case with reference REF (e.g. SMP-2026-014)."""
+    row = c.ev().open_case(ref, title=title, subject=subject, complainant=complainant)
+    click.echo(f"Opened case {row['ref']}: {row['title']}")
+
+
+@case.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def case_list(c: Ctx, as_json: bool) -> None:
+    """Every case in the store."""
+    cases = c.ev().cases()
+    if as_json:
+        emit_json(cases)
+        return
+    if not cases:
+        click.echo("No cases yet. Open one with `evidence case open REF --title ...`.")
+    table([[x["ref"], x["status"], x["items"], x["opened_utc"], x["title"]] for x in cases],
+          ["CASE", "STATUS", "ITEMS", "OPENED", "TITLE"])
+
+
+@case.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def case_show(c: Ctx, ref: str, as_json: bool) -> None:
+    """One case and its items."""
+    ev = c.ev()
+    row = ev.case(ref)
+    items = [i.summary() for i in ev.items(row["ref"])]
+    if as_json:
+        emit_json(dict(row, item_list=items))
+        return
+    for k in ("ref", "title", "subject", "complainant", "status", "opened_utc", "closed_utc", "close_reason"):
+        if row.get(k):
+            click.echo(f"{k.replace('_utc', '').replace('_', ' ').capitalize():12} {row[k]}")
+    click.echo(f"{'Items':12} {len(items)}")
+    for i in items:
+        click.echo(f"  {i['id']}  {i['kind']:9} {i['created']}  {i['source']}")
+
+
+@case.command("close")
+@click.argument("ref")
+@click.option("--reason", required=True)
+@pass_ctx
+def case_close(c: Ctx, ref: str, reason: str) -> None:
+    """Close a case: nothing more can be added to it."""
+    row = c.ev().close_case(ref, reason=reason)
+    click.echo(f"Closed case {row['ref']}.")
+
+
+# ---------------------------------------------------------------- items
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--case", "case_ref", required=True)
+@click.option("--received-from", required=True, help='Who supplied the files, e.g. "complainant".')
+@click.option("--received-at", required=True, help="When they were received (RFC 3339, e.g. 2026-11-20T09:14Z).")
+@click.option("--note")
+@pass_ctx
+def import_(c: Ctx, files: tuple[str, ...], case_ref: str, received_from: str, received_at: str,
+            note: str | None) -> None:
+    """Take in files someone else supplied (one item per file)."""
+    items = c.ev().import_files(files, case=case_ref, received_from=received_from, received_at=received_at, note=note)
+    for it in items:
+        art = it.artifacts[0]
+        click.echo(f"{it.id}  {art['sha256']}  {art['size']:>10}  {art['media_type']:24} {art.get('name', '')}")
+        if "empty-file" in it.flags:
+            warn(f"{art.get('name')} is empty (0 bytes); taken in and flagged as empty-file")
+    click.echo(f"Imported {len(items)} item(s) into case {items[0].case_ref}.")
+
+
+@cli.command("items")
+@click.option("--case", "case_ref", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def items_cmd(c: Ctx, case_ref: str, as_json: bool) -> None:
+    """The items of a case."""
+    items = c.ev().items(case_ref)
+    if as_json:
+        emit_json([i.summary() for i in items])
+        return
+    if not items:
+        click.echo(f"No items in case {case_ref} yet.")
+    table([[i.id, i.kind, i.created_utc, len(i.artifacts), ",".join(i.flags), i.summary()["source"]] for i in items],
+          ["ITEM", "KIND", "CREATED", "FILES", "FLAGS", "SOURCE"])
+
+
+@cli.command("show")
+@click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the signed record itself.")
+@pass_ctx
+def show(c: Ctx, item_id: str, as_json: bool) -> None:
+    """One item: its record, artifacts and hashes."""
+    it = c.ev().item(item_id)
+    if as_json:
+        emit_json({"record": it.record, "record_hash": it.record_hash, "signature": it.signature.hex()})
+        return
+    s = it.summary()
+    click.echo(f"Item       {it.id}")
+    click.echo(f"Case       {it.case_ref}")
+    click.echo(f"Kind       {it.kind}")
+    click.echo(f"Source     {s['source']}")
+    click.echo(f"Created    {it.record['created']['utc']} (local {it.record['created']['local']})")
+    click.echo(f"Signed by  {s['signer']} {it.signer}")
+    click.echo(f"Record     {it.record_hash}")
+    if it.flags:
+        click.echo(f"Flags      {', '.join(it.flags)}")
+    if it.record.get("note"):
+        click.echo(f"Note       {it.record['note']}")
+    post = s.get("post")
+    if post:
+        click.echo(f"Author     {post.get('author_name')} {post.get('author_handle') or ''}".rstrip())
+        click.echo(f"Published  {post.get('published')}")
+        click.echo(f"Text       {(post.get('text') or '')[:300]}")
+    click.echo("Artifacts")
+    for a in it.artifacts:
+        extra = f" {a['image']['width']}x{a['image']['height']}" if a.get("image") else ""
+        click.echo(f"  {a['role']:20} {a['sha256']}  {a['size']:>10}  {a['media_type']}{extra}")
+
+
+@cli.command("export")
+@click.argument("item_id")
+@click.option("--to", "to", required=True, type=click.Path(file_okay=False))
+@click.option("--role", "roles", multiple=True, help="Only these artifacts (repeatable).")
+@pass_ctx
+def export(c: Ctx, item_id: str, to: str, roles: tuple[str, ...]) -> None:
+    """Copy an item's artifacts and signed record out of the store (logged)."""
+    paths = c.ev().export(item_id, to, roles=roles or None)
+    for p in paths:
+        click.echo(str(p))
+
+
+@cli.command("cat")
+@click.argument("item_id")
+@click.option("--role", help="Which artifact (default: the first).")
+@pass_ctx
+def cat(c: Ctx, item_id: str, role: str | None) -> None:
+    """Write one artifact's bytes to standard output (logged as viewed)."""
+    _, data = c.ev().read_artifact(item_id, role)
+    click.get_binary_stream("stdout").write(data)
+
+
+@cli.command("custody")
+@click.argument("item_id", required=False)
+@click.option("--case", "case_ref")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def custody_cmd(c: Ctx, item_id: str | None, case_ref: str | None, as_json: bool) -> None:
+    """The chain of custody of an item, a case, or the whole store."""
+    if item_id and case_ref:
+        raise errors.InputError("give an ITEM or --case, not both")
+    entries = c.ev().custody(case=case_ref, item=item_id)
+    if as_json:
+        emit_json([e.as_dict() for e in entries])
+        return
+    if not entries:
+        click.echo("No custody entries.")
+    for e in entries:
+        subj = e.entry["subject"]
+        click.echo(f"{e.seq:>6}  {e.entry['time']['utc']}  {e.action:20} {subj['type']} {subj['id']}  "
+                   f"by {e.entry['actor']['name']} ({short(e.actor)})")
+        d = e.entry["details"]
+        for k in ("record_hash", "reason", "to", "sha256", "clause", "summary", "url", "error", "for"):
+            if d.get(k):
+                click.echo(f"        {k}: {d[k]}")
+
+
+# ---------------------------------------------------------------- verify
+@cli.command("verify")
+@click.argument("item_id", required=False)
+@click.option("--case", "case_ref")
+@click.option("--since", "since", type=click.Path(dir_okay=False),
+              help="A checkpoint exported earlier: prove the log still extends it.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when on a terminal).")
+@click.option("--no-log", is_flag=True, help="Do not write this run to the custody log.")
+@pass_ctx
+def verify(c: Ctx, item_id: str | None, case_ref: str | None, since: str | None, as_json: bool,
+           progress: bool | None, no_log: bool) -> None:
+    """Re-hash every artifact and check every record, signature and custody entry."""
+    if item_id and case_ref:
+        raise errors.InputError("give an ITEM or --case, not both")
+    since_bytes = None
+    if since:
+        try:
+            since_bytes = Path(since).read_bytes()
+        except OSError as exc:
+            raise errors.InputError(f"cannot read checkpoint {since}: {exc.strerror}") from None
+    ev = c.ev()
+    show_bar = sys.stderr.isatty() if progress is None else progress
+    bar = None
+
+    def on_progress(done: int, total: int) -> None:
+        nonlocal bar
+        if not show_bar:
+            return
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label="Re-hashing artifacts", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    can_log = not no_log and (os.environ.get(PASS_ENV) is not None or sys.stdin.isatty())
+    report = ev.verify(case=case_ref, item=item_id, progress=on_progress, log=can_log, since=since_bytes)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        cnt = report.counts
+        click.echo(f"Verified {report.scope}: {cnt.get('items', 0)} item(s), {cnt.get('artifacts', 0)} artifact(s), "
+                   f"{cnt.get('bytes', 0)} bytes, {cnt.get('custody_entries', 0)} custody entries.")
+        for n in report.notes:
+            click.echo(f"note: {n}")
+        if report.ok:
+            click.echo("OK: no problems found.")
+        else:
+            for p in report.problems:
+                click.echo(f"PROBLEM {p}", err=False)
+            click.echo(f"FAILED: {len(report.problems)} problem(s).")
+    if not report.ok:
+        raise SystemExit(errors.IntegrityError.exit_code)
+
+
+# ---------------------------------------------------------------- entry point
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; map every library error to its one-line message and exit code."""
+    try:
+        cli.main(args=argv, prog_name="evidence", standalone_mode=False)
+        return 0
+    except errors.EvidenceError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a bug: say so, keep the traceback available
+        if os.environ.get("EVIDENCE_DEBUG"):
+            raise
+        click.secho(f"internal error: {type(exc).__name__}: {exc} (set EVIDENCE_DEBUG=1 for a traceback and report it)",
+                    fg="red", err=True)
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,72 @@
+"""Where things live: the store, and the investigator's own keys and settings.
+
+* The store: ``--store``, then ``EVIDENCE_STORE``, then ``<user data dir>/evidence/store``.
+* The investigator's configuration folder (keys, default key): ``EVIDENCE_CONFIG_DIR``,
+  then ``<user config dir>/evidence`` (``~/.config/evidence`` on Linux). It is personal:
+  private keys never go into a store that others share.
+* The signing key: ``--key-file``, then ``EVIDENCE_KEY``, then the default key recorded
+  in ``<config dir>/config.json`` by ``evidence key create``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import platformdirs
+
+__all__ = [
+    "config_dir",
+    "default_store_path",
+    "resolve_store_path",
+    "resolve_key_file",
+    "read_user_config",
+    "write_user_config",
+]
+
+APP = "evidence"
+
+
+def config_dir() -> Path:
+    env = os.environ.get("EVIDENCE_CONFIG_DIR")
+    return Path(env) if env else Path(platformdirs.user_config_dir(APP))
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP)) / "store"
+
+
+def resolve_store_path(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("EVIDENCE_STORE")
+    if env:
+        return Path(env)
+    return default_store_path()
+
+
+def read_user_config() -> dict:
+    path = config_dir() / "config.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def write_user_config(cfg: dict) -> None:
+    d = config_dir()
+    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = d / "config.json.tmp"
+    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, d / "config.json")
+
+
+def resolve_key_file(explicit: str | os.PathLike | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("EVIDENCE_KEY")
+    if env:
+        return Path(env)
+    default = read_user_config().get("default_key")
+    return Path(default) if default else None

@@ -1,0 +1,166 @@
+"""Every error the library raises on purpose, in one place.
+
+All of them derive from :class:`EvidenceError`. Each class carries the exit code
+the command line uses for it, so the command line maps errors to exit codes in
+exactly one place (``cli.main``) and a script using the library can catch one
+base class.
+
+Exit codes
+==========
+
+==== ===================================================================
+code meaning
+==== ===================================================================
+0    success
+1    an unexpected internal error (a bug: please report it)
+2    the command line was used wrongly (unknown option, missing argument)
+3    store problem: no store, not a store, not SQLite, newer format
+4    key problem: no key, wrong passphrase, key not registered
+5    not found or not allowed: unknown/closed/duplicate case, unknown item
+6    bad input: missing/unreadable file, malformed time, URL or option
+7    capture failed: DNS, connection refused, TLS, redirect loop, timeout
+8    verification found a problem (artifact, record, custody, pack)
+9    trusted timestamp problem: TSA unreachable, refused, or untrusted
+10   some items of a batch failed (the others were stored)
+==== ===================================================================
+
+Messages are one line and say what to do next; the command line prints them
+without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EvidenceError",
+    "StoreError",
+    "StoreNotFound",
+    "NotAStore",
+    "KeyProblem",
+    "NoKey",
+    "WrongPassphrase",
+    "KeyNotRegistered",
+    "NotFound",
+    "CaseError",
+    "UnknownCase",
+    "CaseClosed",
+    "DuplicateCase",
+    "UnknownItem",
+    "InputError",
+    "CaptureError",
+    "IntegrityError",
+    "TimestampError",
+    "BatchFailed",
+    "PolicyError",
+]
+
+
+class EvidenceError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message} ({self.hint})"
+        return self.message
+
+
+class StoreError(EvidenceError):
+    """The store is missing, is not an evidence store, or cannot be opened."""
+
+    exit_code = 3
+
+
+class StoreNotFound(StoreError):
+    pass
+
+
+class NotAStore(StoreError):
+    pass
+
+
+class KeyProblem(EvidenceError):
+    """A signing key is missing, locked with another passphrase, or unknown to the store."""
+
+    exit_code = 4
+
+
+class NoKey(KeyProblem):
+    pass
+
+
+class WrongPassphrase(KeyProblem):
+    pass
+
+
+class KeyNotRegistered(KeyProblem):
+    pass
+
+
+class NotFound(EvidenceError):
+    """Something named on the command line does not exist, or may not be used now."""
+
+    exit_code = 5
+
+
+class CaseError(NotFound):
+    pass
+
+
+class UnknownCase(CaseError):
+    pass
+
+
+class CaseClosed(CaseError):
+    pass
+
+
+class DuplicateCase(CaseError):
+    pass
+
+
+class UnknownItem(NotFound):
+    pass
+
+
+class InputError(EvidenceError):
+    """A file, time, URL or option given by the user cannot be used."""
+
+    exit_code = 6
+
+
+class PolicyError(InputError):
+    """A policy catalogue is unreadable or does not match its schema."""
+
+
+class CaptureError(EvidenceError):
+    """A page could not be captured (nothing was stored as evidence)."""
+
+    exit_code = 7
+
+
+class IntegrityError(EvidenceError):
+    """Verification found at least one problem. ``problems`` lists them all."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, problems: list | None = None, **kw):
+        super().__init__(message, **kw)
+        self.problems = list(problems or [])
+
+
+class TimestampError(EvidenceError):
+    """A timestamp authority was unreachable, refused, or answered wrongly."""
+
+    exit_code = 9
+
+
+class BatchFailed(EvidenceError):
+    """Some items of a batch failed; the rest were stored."""
+
+    exit_code = 10
