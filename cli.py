@@ -246,7 +246,7 @@ def case_close(c: Ctx, ref: str, reason: str) -> None:
 
 # ---------------------------------------------------------------- items
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True)
 @click.option("--case", "case_ref", required=True)
 @click.option("--received-from", required=True, help='Who supplied the files, e.g. "complainant".')
 @click.option("--received-at", required=True, help="When they were received (RFC 3339, e.g. 2026-11-20T09:14Z).")
@@ -332,7 +332,9 @@ def export(c: Ctx, item_id: str, to: str, roles: tuple[str, ...]) -> None:
 def cat(c: Ctx, item_id: str, role: str | None) -> None:
     """Write one artifact's bytes to standard output (logged as viewed)."""
     _, data = c.ev().read_artifact(item_id, role)
-    click.get_binary_stream("stdout").write(data)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @cli.command("custody")

@@ -170,12 +170,13 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
             report.add(where, "stored hash does not match the entry's bytes (entry altered)", "custody-hash")
         try:
             entry = _parse(data)
+            if not isinstance(entry, dict):
+                raise ValueError("not a JSON object")
         except (ValueError, UnicodeDecodeError) as exc:
             report.add(where, f"is not valid JSON ({exc})", "custody-json")
-            prev_hash = actual
-            continue
-        if not isinstance(entry, dict):
-            report.add(where, "is not a JSON object", "custody-json")
+            problem = ring.check(row["actor"], bytes(row["signature"]), data)
+            if problem:
+                report.add(where, problem, "custody-signature")
             prev_hash = actual
             continue
         _check_canonical(report, where, data, entry)
@@ -269,11 +270,13 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
             report.add(where, "record does not match its stored hash (record edited in the database?)", "record-hash")
         try:
             rec = _parse(data)
+            if not isinstance(rec, dict):
+                raise ValueError("not a JSON object")
         except (ValueError, UnicodeDecodeError) as exc:
             report.add(where, f"record is not valid JSON ({exc})", "record-json")
-            continue
-        if not isinstance(rec, dict):
-            report.add(where, "record is not a JSON object", "record-json")
+            problem = ring.check(r["signer"], bytes(r["signature"]), data)
+            if problem:
+                report.add(where, f"record {problem}", "record-signature")
             continue
         _check_canonical(report, f"{where} record", data, rec)
         signer = (rec.get("signer") or {}).get("fingerprint")

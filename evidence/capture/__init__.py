@@ -1,0 +1,1 @@
+"""Capturing web pages with Playwright and Chromium."""
