@@ -33,7 +33,7 @@ from .intake import ArtifactSource, file_facts, ingest, require_open_case, requi
 from .keys import Signer, fingerprint, load_signer
 from .store import Store
 
-__all__ = ["Evidence", "Item", "CustodyEntry", "CASE_REF_RE", "validate_case_ref"]
+__all__ = ["Evidence", "Item", "CustodyEntry", "CaptureOutcome", "CASE_REF_RE", "validate_case_ref"]
 
 CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}$")
 
@@ -120,6 +120,20 @@ class CustodyEntry:
         return {"seq": self.seq, "time": self.entry["time"], "actor": self.entry["actor"], "action": self.action,
                 "subject": self.entry["subject"], "case": self.case_ref, "details": self.entry["details"],
                 "prev": self.entry["prev"], "hash": self.entry_hash, "signature": self.signature.hex()}
+
+
+@dataclass
+class CaptureOutcome:
+    """The result of capturing one URL of a batch: an item, or the error that stopped it."""
+
+    url: str
+    item: Item | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.item is not None
 
 
 def _item_from_row(row: dict, store_path: Path) -> Item:
@@ -388,6 +402,140 @@ class Evidence:
         self._log("artifact.viewed", subject={"type": "item", "id": item.id}, case=item.case_ref, item_id=item.id,
                   details={"role": art["role"], "sha256": art["sha256"]})
         return art, data
+
+    # ------------------------------------------------------------ capture
+    def capture(self, url: str, *, case: str, options=None, note: str | None = None, capturer=None) -> Item:
+        """Capture the page at ``url`` into ``case``: screenshots, served HTML, DOM, MHTML, HAR, metadata.
+
+        ``capturer`` may be a running :class:`evidence.capture.SyncCapturer` (a warm browser); otherwise
+        one is started for this capture. A failure is written to the custody log, then raised.
+        """
+        from .capture.page import CaptureOptions, SyncCapturer
+        from .capture.urls import validate_url
+        from .errors import CaptureError
+
+        url = validate_url(url)
+        options = (options or CaptureOptions()).check()
+        case_ref = require_open_case(self.store, case)["ref"]
+        self._registered_signer()
+        own = capturer is None
+        try:
+            if own:
+                capturer = SyncCapturer(options)
+                capturer.start()
+            try:
+                pc = capturer.capture(url, options)
+            except CaptureError as exc:
+                self._log_capture_failure(case_ref, url, exc)
+                raise
+        finally:
+            if own and capturer is not None:
+                capturer.close()
+        return self._store_capture(pc, case_ref, note)
+
+    def capture_many(self, urls: list[str], *, case: str, options=None, concurrency: int = 2,
+                     note: str | None = None, on_result: Callable[[CaptureOutcome], None] | None = None
+                     ) -> list[CaptureOutcome]:
+        """Capture many URLs with one warm browser, ``concurrency`` pages at a time.
+
+        All URLs are checked first (a malformed one stops the batch before anything is captured);
+        then a failing URL is logged and reported and the others go on.
+        """
+        import asyncio
+
+        from .capture.page import Capturer, CaptureOptions
+        from .capture.urls import validate_url
+        from .errors import CaptureError
+
+        bad = []
+        for i, u in enumerate(urls, 1):
+            try:
+                validate_url(u)
+            except InputError as exc:
+                bad.append(f"#{i} {exc}")
+        if bad:
+            raise InputError(f"{len(bad)} of {len(urls)} URLs cannot be captured: " + "; ".join(bad[:5]),
+                             hint="fix or remove them; nothing was captured")
+        if not urls:
+            raise InputError("no URLs to capture", hint="the file holds no URLs (blank lines and # comments are skipped)")
+        if not 1 <= concurrency <= 16:
+            raise InputError("concurrency must be 1 to 16")
+        options = (options or CaptureOptions()).check()
+        case_ref = require_open_case(self.store, case)["ref"]
+        self._registered_signer()
+
+        async def run() -> list[CaptureOutcome]:
+            async with Capturer(options) as cap:
+                sem = asyncio.Semaphore(concurrency)
+
+                async def one(u: str) -> CaptureOutcome:
+                    async with sem:
+                        try:
+                            pc = await cap.capture(u, options)
+                            item = self._store_capture(pc, case_ref, note)
+                            out = CaptureOutcome(u, item=item, warnings=pc.warnings)
+                        except CaptureError as exc:
+                            self._log_capture_failure(case_ref, u, exc)
+                            out = CaptureOutcome(u, error=str(exc))
+                        except EvidenceError as exc:
+                            out = CaptureOutcome(u, error=str(exc))
+                        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
+                            err = CaptureError(f"could not capture {u}: {type(exc).__name__}: {exc}")
+                            self._log_capture_failure(case_ref, u, err)
+                            out = CaptureOutcome(u, error=str(err))
+                    if on_result:
+                        on_result(out)
+                    return out
+
+                return list(await asyncio.gather(*(one(u) for u in urls)))
+
+        return asyncio.run(run())
+
+    def _log_capture_failure(self, case_ref: str, url: str, exc: Exception) -> None:
+        self._log("capture.failed", subject={"type": "url", "id": url}, case=case_ref,
+                  details={"url": url, "error": str(exc), "reason": getattr(exc, "reason", None)})
+
+    def _store_capture(self, pc, case_ref: str, note: str | None) -> Item:
+        import json as _json
+
+        from .records import tool_info
+        from .schemas import schema_id, validate
+
+        signer = self._registered_signer()
+        meta = dict(pc.metadata)
+        meta["schema"] = schema_id("capture-metadata")
+        meta["tool"] = tool_info()
+        meta["investigator"] = signer.actor()
+        meta["flags"] = pc.flags
+        validate(meta, "capture-metadata", what="the capture metadata")
+        meta_bytes = _json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
+        arts = [
+            ArtifactSource("screenshot", data=pc.screenshot, media_type="image/png"),
+            ArtifactSource("screenshot_viewport", data=pc.screenshot_viewport, media_type="image/png"),
+        ]
+        if pc.served is not None:
+            extra = {"declared_media_type": pc.served_media_type} if pc.served_media_type else {}
+            arts.append(ArtifactSource("served", data=pc.served, inspect_image=True, extra=extra))
+        arts.append(ArtifactSource("dom", data=pc.dom, media_type="text/html", inspect_image=False))
+        if pc.mhtml is not None:
+            arts.append(ArtifactSource("mhtml", data=pc.mhtml, media_type="multipart/related", inspect_image=False))
+        if pc.har is not None:
+            arts.append(ArtifactSource("har", data=pc.har, media_type="application/json", inspect_image=False))
+        arts.append(ArtifactSource("metadata", data=meta_bytes, media_type="application/json", inspect_image=False))
+        post = meta.get("post") or {}
+        source = {"type": "web", "url": pc.url, "final_url": pc.final_url, "http_status": pc.status,
+                  "started": meta["capture"]["started"], "finished": meta["capture"]["finished"],
+                  "browser": f"chromium {meta['browser']['version']}", "session": meta["session"].get("label")
+                  if meta["session"].get("used") else None, "session_sha256": meta["session"].get("sha256")}
+        metadata = {"post": {k: post.get(k) for k in ("platform", "author_name", "author_handle", "author_url",
+                                                      "published", "text", "title", "url")},
+                    "media_urls": list(post.get("media_urls") or [])[:50],
+                    "title": meta["page"].get("title"), "http_status": pc.status, "warnings": list(pc.warnings)}
+        got = ingest(self.store, signer, case_ref=case_ref, kind="capture", action="item.captured", artifacts=arts,
+                     source=source, metadata=metadata, note=note, flags=pc.flags,
+                     details={"url": pc.url, "final_url": pc.final_url, "http_status": pc.status})
+        self.after_append()
+        return self.item(got.item_id)
 
     # ------------------------------------------------------------ custody
     def custody(self, *, case: str | None = None, item: str | None = None) -> list[CustodyEntry]:
