@@ -97,8 +97,8 @@ def _schema(db: sqlite_utils.Database) -> None:
     db["custody"].create_index(["case_ref"])
     db["custody"].create_index(["item_id"])
     db["allegations"].create(
-        {"id": str, "case_ref": str, "clause": str, "status": str, "created_utc": str},
-        pk="id", not_null={"case_ref", "clause", "status", "created_utc"},
+        {"id": str, "case_ref": str, "clause": str, "status": str, "created_utc": str, "policy_sha256": str},
+        pk="id", not_null={"case_ref", "clause", "status", "created_utc", "policy_sha256"},
     )
     db["allegation_events"].create(
         {"id": str, "allegation_id": str, "event": str, "record": bytes, "record_hash": str, "signature": bytes,
@@ -286,6 +286,10 @@ class Store:
     def all_artifacts(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM artifacts ORDER BY item_id, rowid"))
 
+    def policy_hashes(self) -> list[str]:
+        """SHA-256 tags of the policy catalogues allegations cite (kept in the artifact folder)."""
+        return [r["h"] for r in self.db.query("SELECT DISTINCT policy_sha256 AS h FROM allegations ORDER BY h")]
+
     def custody(self, *, case_ref: str | None = None, item_id: str | None = None,
                 after: int = 0, limit: int | None = None) -> list[dict]:
         where, params = ["seq > ?"], [after]
@@ -316,6 +320,11 @@ class Store:
 
     def custody_entry(self, seq: int) -> dict | None:
         return self._one("SELECT * FROM custody WHERE seq = ?", (seq,))
+
+    def merkle_size(self) -> int:
+        """How many custody entries the stored Merkle tree holds (its level-0 nodes)."""
+        row = self.conn.execute("SELECT count(*) FROM merkle_nodes WHERE level = 0").fetchone()
+        return int(row[0])
 
     def merkle_node(self, level: int, idx: int) -> bytes:
         row = self.conn.execute("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", (level, idx)).fetchone()
@@ -437,6 +446,9 @@ class _Tx:
             f"ON CONFLICT(subject, tsa_url) DO UPDATE SET {updates}",
             tuple(row.values()),
         )
+
+    def insert_merkle_node(self, level: int, idx: int, h: bytes) -> None:
+        self.conn.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, idx, h))
 
     def last_custody(self) -> tuple[int, str | None]:
         row = self.conn.execute("SELECT seq, entry_hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()

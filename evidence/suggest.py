@@ -348,3 +348,33 @@ def suggest(
         words = tuple(dict.fromkeys(w for _, _, w in sorted(found)))
         out.append(Suggestion(clause_id=cid, topic="; ".join(topics), matched=words, reason="; ".join(reasons)))
     return out
+
+
+def _author_bio(item) -> str | None:
+    """The author's self-description, where the captured page's JSON-LD gives one."""
+    import json
+
+    if item.kind != "capture" or not item.has("metadata"):
+        return None
+    try:
+        meta = json.loads(item.path("metadata").read_bytes())
+    except (OSError, ValueError):
+        return None
+    for block in (meta.get("page") or {}).get("json_ld") or []:
+        parsed = block.get("parsed")
+        for node in parsed if isinstance(parsed, list) else [parsed]:
+            author = node.get("author") if isinstance(node, dict) else None
+            if isinstance(author, list):
+                author = author[0] if author else None
+            if isinstance(author, dict) and isinstance(author.get("description"), str):
+                return author["description"]
+    return None
+
+
+def suggest_for_item(item, catalogue: Catalogue | None = None) -> tuple[str, list[Suggestion]]:
+    """(the post text read, suggestions) for an evidence item; ("", []) when the item has no text."""
+    post = item.post() if hasattr(item, "post") else {}
+    text = post.get("text") or ""
+    if not text:
+        return "", []
+    return text, suggest(text, catalogue, author=post.get("author_name"), author_bio=_author_bio(item))

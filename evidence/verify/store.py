@@ -374,7 +374,7 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
 
     # ---------------------------------------------------------------- leftovers (notes, not problems)
     if not item and not case:
-        referenced = {a["sha256"] for a in store.all_artifacts()}
+        referenced = {a["sha256"] for a in store.all_artifacts()} | set(store.policy_hashes())
         base = root / "artifacts" / "sha256"
         orphans = 0
         if base.is_dir():
@@ -421,6 +421,16 @@ def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *
                 report.add(where, f"{ev['event']} record {problem}", "allegation-signature")
             if rec.get("allegation") != aid:
                 report.add(where, f"{ev['event']} record is for allegation {rec.get('allegation')}", "allegation-record")
+            for cited in rec.get("evidence") or []:
+                irow = store.item(cited.get("item"))
+                if irow is None:
+                    report.add(where, f"cites item {cited.get('item')}, which is missing from the store", "allegation-item")
+                elif sha256_tag(bytes(irow["record"])) != cited.get("record_sha256"):
+                    report.add(where, f"cites item {cited.get('item')} by a record hash its record no longer has",
+                               "allegation-item")
+            pol = (rec.get("policy") or {}).get("sha256")
+            if pol != arow.get("policy_sha256"):
+                report.add(where, "policy column disagrees with the signed record", "allegation-columns")
             want_action = "allegation.made" if ev["event"] == "made" else "allegation.withdrawn"
             if not any(e["action"] == want_action and e["details"].get("record_hash") == actual for e in logged):
                 report.add(where, f"no custody entry records its {ev['event']} record", "allegation-unlogged")
@@ -432,3 +442,13 @@ def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *
         for aid in log:
             if aid not in rows:
                 report.add(f"allegation {aid}", "was logged but is missing from the store", "allegation-missing")
+    # the policy catalogues allegations cite are kept, byte for byte, in the artifact folder
+    for tag in sorted({a["policy_sha256"] for a in rows.values()}):
+        path = _artifact_path(Path(store.path), tag)
+        try:
+            got, _ = hash_file(path)
+        except OSError:
+            report.add(f"policy catalogue {tag}", "is missing from the artifact folder", "policy-missing")
+            continue
+        if got != tag:
+            report.add(f"policy catalogue {tag}", f"content changed: it now hashes to {got}", "policy-altered")
