@@ -80,6 +80,17 @@ class Item:
 
         return self.store_path / artifact_relpath(self.artifact(role)["sha256"])
 
+    def post(self) -> dict:
+        """The post as the capture found it (author, time, text, media), read from the metadata artifact."""
+        if self.kind != "capture" or not self.has("metadata"):
+            return {}
+        import json as _json
+
+        try:
+            return _json.loads(self.path("metadata").read_bytes()).get("post") or {}
+        except (OSError, ValueError):
+            return dict((self.record.get("metadata") or {}).get("post") or {})
+
     @property
     def flags(self) -> list[str]:
         return list(self.record.get("flags", []))
@@ -97,9 +108,10 @@ class Item:
             out["source"] = src.get("final_url") or src["url"]
         else:
             out["source"] = f"derived from {rec.get('derived_from', {}).get('item')}"
-        post = (rec.get("metadata") or {}).get("post")
+        post = self.post()
         if post:
-            out["post"] = post
+            out["post"] = {k: post.get(k) for k in ("platform", "author_name", "author_handle", "author_url",
+                                                    "published", "text", "title", "url")}
         return out
 
 
@@ -159,7 +171,7 @@ class Evidence:
         self.store = store
         self._signer = signer
         self._signer_factory = signer_factory
-        self._hooks_installed = False
+        self.warnings: list[str] = []  # things the user should be told (e.g. a timestamp left pending)
         from . import ledger
 
         ledger.install(self)
@@ -211,19 +223,21 @@ class Evidence:
         return signer
 
     def _log(self, action: str, *, subject: dict, case: str | None = None, item_id: str | None = None,
-             details: dict | None = None, signer: Signer | None = None) -> CustodyEntry:
+             details: dict | None = None, signer: Signer | None = None, after: bool = True) -> CustodyEntry:
         signer = signer or self._registered_signer()
         with self.store.write() as tx:
             row = tx.append_custody(custody.builder(self.store.store_id, signer, action, subject=subject, case=case,
                                                     item_id=item_id, details=details))
-        self.after_append()
+        if after:
+            self.after_append()
         return self.custody_entry(row.seq)
 
-    def after_append(self) -> None:
-        """Run after every command that appended to the log (signs a checkpoint; see evidence.ledger)."""
+    def after_append(self, records: list[tuple[str, bytes]] | None = None) -> None:
+        """Run after every command that appended to the log: timestamps ``records`` (subject, bytes) when a
+        timestamp authority is configured, and signs a checkpoint (see :mod:`evidence.ledger`)."""
         from . import ledger
 
-        ledger.after_append(self)
+        ledger.after_append(self, records)
 
     # ------------------------------------------------------------ keys
     def register_key(self, signer: Signer | None = None) -> dict:
@@ -335,8 +349,9 @@ class Evidence:
             got = ingest(self.store, signer, case_ref=case, kind="import", action="item.imported",
                          artifacts=[ArtifactSource(role="original", path=p, name=p.name)], source=source,
                          note=note, flags=["empty-file"] if size == 0 else None)
-            out.append(self.item(got.item_id))
-            self.after_append()
+            item = self.item(got.item_id)
+            out.append(item)
+            self.after_append([(f"item:{item.id}", item.record_bytes)])
         return out
 
     def item(self, item_id: str) -> Item:
@@ -356,6 +371,11 @@ class Evidence:
         if case is not None:
             case = self.case(case)["ref"]
         return [_item_from_row(r, self.store.path) for r in self.store.items(case)]
+
+    def timestamps(self, item_id: str) -> list[dict]:
+        """The trusted timestamps of an item's record (granted or pending), without the DER bytes."""
+        it = self.item(item_id)
+        return [{k: v for k, v in r.items() if k != "response"} for r in self.store.timestamps(subject=f"item:{it.id}")]
 
     def derived(self, item_id: str) -> list[Item]:
         return [_item_from_row(r, self.store.path) for r in self.store.derived_items(item_id)]
@@ -527,15 +547,17 @@ class Evidence:
                   "started": meta["capture"]["started"], "finished": meta["capture"]["finished"],
                   "browser": f"chromium {meta['browser']['version']}", "session": meta["session"].get("label")
                   if meta["session"].get("used") else None, "session_sha256": meta["session"].get("sha256")}
+        # the record names the post's author and time; its text (which may name third parties) stays in
+        # the metadata artifact, so a redacted pack can withhold it and still carry the signed record
         metadata = {"post": {k: post.get(k) for k in ("platform", "author_name", "author_handle", "author_url",
-                                                      "published", "text", "title", "url")},
-                    "media_urls": list(post.get("media_urls") or [])[:50],
+                                                      "published", "title", "url")},
                     "title": meta["page"].get("title"), "http_status": pc.status, "warnings": list(pc.warnings)}
         got = ingest(self.store, signer, case_ref=case_ref, kind="capture", action="item.captured", artifacts=arts,
                      source=source, metadata=metadata, note=note, flags=pc.flags,
                      details={"url": pc.url, "final_url": pc.final_url, "http_status": pc.status})
-        self.after_append()
-        return self.item(got.item_id)
+        item = self.item(got.item_id)
+        self.after_append([(f"item:{item.id}", item.record_bytes)])
+        return item
 
     # ------------------------------------------------------------ custody
     def custody(self, *, case: str | None = None, item: str | None = None) -> list[CustodyEntry]:

@@ -1,7 +1,162 @@
-"""Checks of the custody log as a Merkle tree, and of its signed checkpoints (filled in with the Merkle log)."""
+"""Checks of the custody log as a Merkle tree, of its signed checkpoints, and of trusted timestamps.
+
+Independent of the writing side: the Merkle roots are recomputed here from the
+raw entry bytes (RFC 6962 hashing, one pass, a stack of perfect subtrees), the
+checkpoints are parsed and their signatures checked by :mod:`evidence.verify.note`,
+and timestamp tokens by :mod:`evidence.verify.timestamps`.
+
+What this catches: a checkpoint whose signature does not verify or whose key is
+unknown; a log shorter than a checkpoint already signed (entries deleted from the
+end, even with their checkpoints, when checked ``--since`` an exported
+checkpoint); a log whose entries before a checkpoint were rewritten (root
+mismatch); a token that does not match its record or checkpoint.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 
-def verify_log(store, report, ring, entries, *, since=None) -> None:
-    return None
+from .merkle import leaf_hash, node_hash
+from .note import NoteError, verify_note
+
+__all__ = ["verify_log", "RootStack", "note_keys"]
+
+
+class RootStack:
+    """Merkle tree hash of a growing list of leaves, one leaf at a time (RFC 6962 MTH)."""
+
+    def __init__(self):
+        self.size = 0
+        self._stack: list[tuple[int, bytes]] = []  # (height, hash) of perfect subtrees, left to right
+
+    def push(self, leaf: bytes) -> None:
+        h, height = leaf, 0
+        while self._stack and self._stack[-1][0] == height:
+            _, left = self._stack.pop()
+            h = node_hash(left, h)
+            height += 1
+        self._stack.append((height, h))
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self._stack:
+            return hashlib.sha256(b"").digest()
+        h = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            h = node_hash(left, h)
+        return h
+
+
+def note_keys(ring) -> dict:
+    """Known signed-note keys: ``evidence-<first 16 hex of fingerprint>`` -> public key."""
+    return {"evidence-" + fp.split(":", 1)[1][:16]: key for fp, key in ring.keys.items()}
+
+
+def _b64(root: bytes) -> str:
+    return base64.b64encode(root).decode("ascii")
+
+
+def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None = None) -> None:
+    known = note_keys(ring)
+    origin = f"evidence.store/{store.meta.get('store_id')}"
+    n = len(entries)
+
+    def check_note(where: str, note: bytes) -> dict | None:
+        try:
+            cp = verify_note(note, known)
+        except NoteError as exc:
+            report.add(where, f"does not verify: {exc}", "checkpoint-bad")
+            return None
+        if cp["origin"] != origin:
+            report.add(where, f"is for another log ({cp['origin']})", "checkpoint-origin")
+            return None
+        return cp
+
+    wanted: dict[int, list[tuple[str, bytes]]] = {}  # size -> [(where, root claimed)]
+    stored = store.checkpoints()
+    latest = None
+    for row in stored:
+        where = f"checkpoint of size {row['size']}"
+        cp = check_note(where, bytes(row["note"]))
+        if cp is None:
+            continue
+        if cp["size"] != row["size"] or bytes(row["root"]) != cp["root"]:
+            report.add(where, "its columns disagree with the signed note", "checkpoint-columns")
+        wanted.setdefault(cp["size"], []).append((where, cp["root"]))
+        latest = cp
+    since_cp = None
+    if since is not None:
+        since_cp = check_note("the checkpoint given with --since", since)
+        if since_cp is not None:
+            wanted.setdefault(since_cp["size"], []).append(("the checkpoint given with --since", since_cp["root"]))
+
+    stack = RootStack()
+    roots: dict[int, bytes] = {}
+    if 0 in wanted:
+        roots[0] = stack.root()
+    for entry in entries:
+        stack.push(leaf_hash(entry))
+        if stack.size in wanted:
+            roots[stack.size] = stack.root()
+    for size, claims in sorted(wanted.items()):
+        for where, claimed in claims:
+            if size > n:
+                report.add(where, f"covers {size} entries but the log now has only {n}: "
+                                  f"entries {n + 1}..{size} were removed (log truncated)", "log-truncated")
+            elif roots[size] != claimed:
+                report.add(where, f"root {_b64(claimed)} differs from the log's root at size {size} "
+                                  f"({_b64(roots[size])}): entries before it were rewritten", "log-rewritten")
+    if since_cp is not None and since_cp["size"] <= n and roots.get(since_cp["size"]) == since_cp["root"]:
+        report.notes.append(f"the log extends the checkpoint given with --since (size {since_cp['size']} -> {n})")
+    if latest is not None:
+        report.checkpoint = {"size": latest["size"], "root": _b64(latest["root"])}
+        if latest["size"] < n:
+            report.notes.append(f"{n - latest['size']} custody entr{'y is' if n - latest['size'] == 1 else 'ies are'} "
+                                "newer than the latest signed checkpoint (it is signed after the next command)")
+    elif n:
+        report.notes.append("no signed checkpoint yet")
+    report.counts["checkpoints"] = len(stored)
+    _verify_timestamps(store, report)
+
+
+def _verify_timestamps(store, report) -> None:
+    rows = store.timestamps()
+    if not rows:
+        return
+    from .timestamps import TimestampInvalid, verify_timestamp
+
+    roots = (store.setting("tsa.root") or "").encode("ascii")
+    checked = pending = 0
+    checkpoints = {c["size"]: bytes(c["note"]) for c in store.checkpoints()}
+    for row in rows:
+        subject = row["subject"]
+        where = f"timestamp of {subject} from {row['tsa_url']}"
+        if row["status"] != "granted":
+            pending += 1
+            continue
+        kind, _, ident = subject.partition(":")
+        if kind == "item":
+            irow = store.item(ident)
+            data = bytes(irow["record"]) if irow else None
+        elif kind == "checkpoint":
+            data = checkpoints.get(int(ident))
+        else:
+            data = None  # tokens over packs' SHA256SUMS: the data travels in the pack
+        if data is None:
+            if kind in ("item", "checkpoint"):
+                report.add(where, "what it timestamps is missing from the store", "timestamp-orphan")
+            continue
+        if "sha256:" + hashlib.sha256(data).hexdigest() != row["data_hash"]:
+            report.add(where, "the data it was requested for has changed", "timestamp-data")
+        if not roots:
+            report.add(where, "no tsa.root is configured to check it against", "timestamp-root")
+            continue
+        try:
+            verify_timestamp(bytes(row["response"]), data, roots)
+            checked += 1
+        except TimestampInvalid as exc:
+            report.add(where, f"does not verify: {exc}", "timestamp-bad")
+    report.counts["timestamps"] = checked
+    if pending:
+        report.notes.append(f"{pending} trusted timestamp(s) pending: run `evidence timestamp --pending`")
