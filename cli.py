@@ -51,6 +51,8 @@ class Ctx:
 
     def close(self) -> None:
         if self._ev is not None:
+            for w in self._ev.warnings:
+                warn(w)
             self._ev.close()
 
 
@@ -307,6 +309,11 @@ def show(c: Ctx, item_id: str, as_json: bool) -> None:
         click.echo(f"Author     {post.get('author_name')} {post.get('author_handle') or ''}".rstrip())
         click.echo(f"Published  {post.get('published')}")
         click.echo(f"Text       {(post.get('text') or '')[:300]}")
+    for t in c.ev().timestamps(it.id):
+        if t["status"] == "granted":
+            click.echo(f"Timestamp  {t['gen_time']} by {t['tsa_url']} (serial {t['serial']})")
+        else:
+            click.echo(f"Timestamp  pending from {t['tsa_url']} ({t['last_error']}); retry: evidence timestamp --pending")
     click.echo("Artifacts")
     for a in it.artifacts:
         extra = f" {a['image']['width']}x{a['image']['height']}" if a.get("image") else ""
@@ -399,7 +406,7 @@ def browser_options(f):
 
 
 def print_capture(it) -> None:
-    post = (it.record.get("metadata") or {}).get("post") or {}
+    post = it.post()
     click.echo(f"Captured {it.id}  {it.record['source'].get('final_url') or it.record['source']['url']}")
     status = it.record["source"].get("http_status")
     click.echo(f"  HTTP status  {status}")
@@ -461,7 +468,7 @@ def capture_cmd(c: Ctx, url, case_ref, from_file, concurrency, note, **bopts) ->
     failed = [r for r in results if not r.ok]
     for r in results:
         if r.ok:
-            post = (r.item.record.get("metadata") or {}).get("post") or {}
+            post = r.item.post()
             click.echo(f"{r.item.id}  {r.url}  {post.get('author_name') or ''}")
             for w in r.warnings:
                 warn(f"{r.url}: {w}")
@@ -525,6 +532,286 @@ def doctor(c: Ctx, browser_path: str | None, as_json: bool) -> None:
         raise SystemExit(1)
 
 
+@cli.command("demo")
+@click.option("--dir", "workdir", default="demo-output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the demo's store, key and pack (replaced if it holds an earlier demo).")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF report (faster).")
+def demo(workdir: str, no_pdf: bool) -> None:
+    """Run a whole investigation on the built-in fictional posts, offline, in its own folder."""
+    from evidence.demo import run_demo
+
+    result = run_demo(workdir, echo=click.echo, with_pdf=not no_pdf)
+    click.echo("")
+    click.echo(f"Done. Look around with: evidence --store {result['store']} case show {result['case']}")
+    if result.get("pack"):
+        click.echo(f"Open the report: unzip -d pack {result['pack']} && open pack/index.html")
+
+
+# ---------------------------------------------------------------- policy, allegations, packs
+@cli.command("clauses")
+@click.option("--search", "word", help="Only clauses mentioning this word.")
+@click.option("--policy", type=click.Path(dir_okay=False), help="Another institution's clause catalogue (JSON).")
+@click.option("--json", "as_json", is_flag=True)
+def clauses(word: str | None, policy: str | None, as_json: bool) -> None:
+    """List the policy's clauses (the University of Leeds Social Media Policy unless --policy)."""
+    from evidence.policy import load_catalogue
+
+    cat = load_catalogue(policy)
+    found = cat.search(word) if word else list(cat.clauses)
+    if as_json:
+        emit_json({"policy": {"id": cat.policy_id, "title": cat.title, "version": cat.version, "sha256": cat.sha256},
+                   "clauses": [c.as_dict() for c in found]})
+        return
+    click.echo(f"{cat.title} ({cat.institution}), version {cat.version}, {cat.sha256}")
+    if not found:
+        click.echo(f"No clause mentions {word!r}.")
+    for c in found:
+        click.echo(f"{c.id:28} [{c.kind}] {c.title}")
+        click.echo(f"{'':28} {c.quoted()[:300]}{'...' if len(c.quoted()) > 300 else ''}")
+
+
+@cli.group("allege", invoke_without_command=True)
+@click.option("--case", "case_ref")
+@click.option("--clause")
+@click.option("--evidence", "evidence_ids", multiple=True, help="Item ids (several may follow one --evidence).")
+@click.option("--summary", help="Your reasoning: why the exhibits breach the clause.")
+@click.option("--policy", type=click.Path(dir_okay=False), help="Another institution's clause catalogue (JSON).")
+@click.pass_context
+def allege(ctx: click.Context, case_ref, clause, evidence_ids, summary, policy) -> None:
+    """Link exhibits to the policy clause they allegedly breach (signed and logged)."""
+    if ctx.invoked_subcommand:
+        return
+    missing = [n for n, v in (("--case", case_ref), ("--clause", clause), ("--evidence", evidence_ids),
+                              ("--summary", summary)) if not v]
+    if missing:
+        raise click.UsageError("missing " + ", ".join(missing) + " (e.g. evidence allege --case REF --clause 6.1 "
+                               "--evidence ITEM [ITEM...] --summary \"...\")")
+    from evidence.allegations import allege as do_allege
+
+    c = ctx.find_object(Ctx)
+    a = do_allege(c.ev(), case=case_ref, clause=clause, evidence=list(evidence_ids), summary=summary, policy=policy)
+    click.echo(f"Allegation {a['id']}: clause {a['clause']} in case {a['case']}, exhibits {', '.join(a['evidence'])}")
+
+
+@allege.command("withdraw")
+@click.argument("allegation_id")
+@click.option("--reason", required=True)
+@pass_ctx
+def allege_withdraw(c: Ctx, allegation_id: str, reason: str) -> None:
+    """Withdraw an allegation (it is kept, marked withdrawn, with the reason)."""
+    from evidence.allegations import withdraw
+
+    a = withdraw(c.ev(), allegation_id, reason=reason)
+    click.echo(f"Withdrew allegation {a['id']} (clause {a['clause']}).")
+
+
+@allege.command("list")
+@click.option("--case", "case_ref", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def allege_list(c: Ctx, case_ref: str, as_json: bool) -> None:
+    """The allegations of a case, withdrawn ones included."""
+    from evidence.allegations import list_allegations
+
+    rows = list_allegations(c.ev(), case_ref)
+    if as_json:
+        emit_json([{k: v for k, v in a.items() if k != "records"} for a in rows])
+        return
+    if not rows:
+        click.echo(f"No allegations in case {case_ref}.")
+    for a in rows:
+        click.echo(f"{a['id']}  {a['status']:9} clause {a['clause']:10} exhibits {', '.join(a['evidence'])}")
+        click.echo(f"    {a['summary']}")
+        if a["withdrawn_reason"]:
+            click.echo(f"    withdrawn: {a['withdrawn_reason']}")
+
+
+@cli.command("suggest")
+@click.argument("item_id")
+@click.option("--policy", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def suggest_cmd(c: Ctx, item_id: str, policy: str | None, as_json: bool) -> None:
+    """Clauses a captured post's text may touch: an aid to the investigator, never an allegation."""
+    from evidence.policy import load_catalogue
+    from evidence.suggest import LABEL, suggest_for_item
+
+    it = c.ev().item(item_id)
+    text, found = suggest_for_item(it, load_catalogue(policy))
+    if as_json:
+        emit_json({"label": LABEL, "item": it.id, "suggestions": [s.as_dict() for s in found]})
+        return
+    click.echo(LABEL)
+    if not text:
+        click.echo(f"Item {it.id} has no post text to read (it is {'an image' if it.kind == 'import' else 'without text'}); "
+                   "look at it and allege by hand.")
+        return
+    if not found:
+        click.echo("No clause's indicator words appear in the text.")
+    for sgn in found:
+        click.echo(f"  {sgn.clause_id:16} {sgn.topic}: matched {', '.join(repr(m) for m in sgn.matched)}")
+        click.echo(f"  {'':16} {sgn.reason}")
+
+
+@cli.command("redact")
+@click.argument("item_id")
+@click.option("--region", "regions", multiple=True, required=True, help="x,y,w,h in pixels (repeatable).")
+@click.option("--reason", required=True)
+@click.option("--role", help="Which image of the item (default: its screenshot, or the supplied image).")
+@pass_ctx
+def redact_cmd(c: Ctx, item_id: str, regions: tuple[str, ...], reason: str, role: str | None) -> None:
+    """Make a redacted copy of a screenshot for disclosure (the original is never changed)."""
+    from evidence.redact import parse_region, redact
+
+    it = redact(c.ev(), item_id, regions=[parse_region(r) for r in regions], reason=reason, role=role)
+    art = it.artifact("redacted")
+    click.echo(f"Redacted copy {it.id} of item {it.derived_from}: {art['sha256']} ({art['image']['width']}x{art['image']['height']})")
+
+
+@cli.command("bundle")
+@click.option("--case", "case_ref", required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The pack to write (a .zip).")
+@click.option("--for", "audience", type=click.Choice(["panel", "respondent"]), default="panel", show_default=True,
+              help="Who receives it (recorded in the disclosure log; the pack itself is the same).")
+@click.option("--redacted", is_flag=True, help="Show redacted copies where they exist, withholding what they hide.")
+@click.option("--no-pdf", is_flag=True, help="Leave out report.pdf.")
+@click.option("--policy", type=click.Path(dir_okay=False), help="Catalogue to cite when no allegation names one.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--browser-path", envvar="EVIDENCE_BROWSER")
+@pass_ctx
+def bundle_cmd(c: Ctx, case_ref, out, audience, redacted, no_pdf, policy, force, browser_path) -> None:
+    """Build the panel pack: a ZIP anyone can verify offline."""
+    from evidence.bundle import build_bundle
+
+    r = build_bundle(c.ev(), case=case_ref, out=out, audience=audience, redacted=redacted, pdf=not no_pdf,
+                     policy=policy, force=force, browser_path=browser_path)
+    click.echo(f"Wrote {r['path']}: {r['exhibits']} exhibit(s), {r['allegations']} allegation(s), {r['size']} bytes")
+    click.echo(f"SHA-256 {r['sha256']} (recorded in the disclosure log, for the {audience})")
+
+
+@cli.command("verify-bundle")
+@click.argument("pack", type=click.Path(dir_okay=False))
+@click.option("--key", help="The signer's key fingerprint as you obtained it separately (recommended).")
+@click.option("--json", "as_json", is_flag=True)
+def verify_bundle_cmd(pack: str, key: str | None, as_json: bool) -> None:
+    """Check a pack offline, without a store: files, signatures, records, custody, timestamps."""
+    from evidence.verify.bundle import verify_bundle
+
+    if not Path(pack).exists():
+        raise errors.InputError(f"no such file: {pack}")
+    rep = verify_bundle(pack, key=key)
+    if as_json:
+        emit_json(rep.as_dict())
+    else:
+        click.echo(f"Checked {pack}: {len(rep.files)} files; signed by {rep.signer or 'unknown'}")
+        for n in rep.notes:
+            click.echo(f"note: {n}")
+        if rep.ok:
+            if not key:
+                click.echo("note: compare the signer's fingerprint with one you obtained separately (or pass --key)")
+            click.echo("OK: no problems found.")
+        else:
+            for p in rep.problems:
+                click.echo(f"PROBLEM {p}")
+            click.echo(f"FAILED: {len(rep.problems)} problem(s).")
+    if not rep.ok:
+        raise SystemExit(errors.IntegrityError.exit_code)
+
+
+# ---------------------------------------------------------------- store settings, timestamps, checkpoints
+@cli.group("config")
+def config() -> None:
+    """Store settings: timestamp authorities (tsa.url, tsa.root, tsa.timeout)."""
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_ctx
+def config_set(c: Ctx, key: str, value: str) -> None:
+    """Set KEY to VALUE (tsa.root takes a PEM file; its certificates are stored)."""
+    from evidence import ledger
+
+    stored = ledger.set_config(c.ev(), key, value)
+    click.echo(f"{key} = {stored if key != 'tsa.root' else '(' + str(stored.count('BEGIN CERTIFICATE')) + ' certificate(s))'}")
+
+
+@config.command("unset")
+@click.argument("key")
+@pass_ctx
+def config_unset(c: Ctx, key: str) -> None:
+    from evidence import ledger
+
+    ledger.set_config(c.ev(), key, None)
+    click.echo(f"{key} unset")
+
+
+@config.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def config_list(c: Ctx, as_json: bool) -> None:
+    """Every setting of the store."""
+    from evidence.ledger import CONFIG_KEYS
+
+    settings = c.ev().store.settings()
+    if as_json:
+        emit_json(settings)
+        return
+    for k, desc in CONFIG_KEYS.items():
+        v = settings.get(k)
+        if k == "tsa.root" and v:
+            v = f"({v.count('BEGIN CERTIFICATE')} certificate(s))"
+        click.echo(f"{k:12} {v if v is not None else '(not set)'}    # {desc}")
+
+
+@cli.command("timestamp")
+@click.option("--pending", is_flag=True, required=True, help="Retry every token still pending.")
+@pass_ctx
+def timestamp_cmd(c: Ctx, pending: bool) -> None:
+    """Retry trusted timestamps that a timestamp authority did not give before."""
+    from evidence import ledger
+
+    r = ledger.timestamp_pending(c.ev())
+    click.echo(f"Retried {r['retried']} pending timestamp(s): {r['granted']} granted, {len(r['pending'])} still pending.")
+    for row in r["pending"]:
+        click.echo(f"  pending {row['subject']} from {row['tsa_url']}: {row['last_error']}")
+    if r["pending"]:
+        raise errors.TimestampError(f"{len(r['pending'])} timestamp(s) still pending", hint="try again later")
+
+
+@cli.group("checkpoint")
+def checkpoint() -> None:
+    """Signed checkpoints of the custody log (a Merkle tree)."""
+
+
+@checkpoint.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the signed checkpoint.")
+@pass_ctx
+def checkpoint_export(c: Ctx, out: str) -> None:
+    """Write the latest signed checkpoint to a file to publish or send elsewhere (then `verify --since FILE`)."""
+    from evidence import ledger
+
+    if Path(out).exists():
+        raise errors.InputError(f"{out} already exists", hint="choose another --out")
+    note = ledger.export_checkpoint(c.ev())
+    Path(out).write_bytes(note)
+    lines = note.decode().splitlines()
+    click.echo(f"Wrote checkpoint of {lines[1]} entries (root {lines[2]}) to {out}")
+
+
+@checkpoint.command("show")
+@pass_ctx
+def checkpoint_show(c: Ctx) -> None:
+    """Print the latest signed checkpoint."""
+    from evidence import ledger
+
+    cp = ledger.latest_checkpoint(c.ev())
+    if cp is None:
+        click.echo("No checkpoint yet (the custody log is empty).")
+        return
+    click.echo(bytes(cp["note"]).decode(), nl=False)
+
+
 # ---------------------------------------------------------------- verify
 @cli.command("verify")
 @click.argument("item_id", required=False)
@@ -582,8 +869,32 @@ def verify(c: Ctx, item_id: str | None, case_ref: str | None, since: str | None,
 
 
 # ---------------------------------------------------------------- entry point
+def _expand_evidence(argv: list[str]) -> list[str]:
+    """``--evidence A B C`` -> ``--evidence A --evidence B --evidence C`` (click options take one value)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        out.append(tok)
+        if tok == "--evidence":
+            i += 1
+            first = True
+            while i < len(argv) and not argv[i].startswith("-"):
+                if not first:
+                    out.append("--evidence")
+                out.append(argv[i])
+                first = False
+                i += 1
+            continue
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; map every library error to its one-line message and exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "allege" in argv:
+        argv = _expand_evidence(argv)
     try:
         cli.main(args=argv, prog_name="evidence", standalone_mode=False)
         return 0

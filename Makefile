@@ -1,0 +1,20 @@
+# The two commands of the README's Quick start, and their parts.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test bench clean
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(PY) cli.py demo --dir demo-output
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache
