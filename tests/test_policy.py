@@ -290,17 +290,31 @@ def test_directory(tmp_path):
     assert not isinstance(info.value, PolicyError)
 
 
-@pytest.mark.skipif(sys.platform == "win32" or (hasattr(os, "geteuid") and os.geteuid() == 0),
-                    reason="file permissions are not enforced here")
 def test_unreadable_file(tmp_path):
-    p = _write(tmp_path, "{}")
-    p.chmod(0)
+    """A catalogue the user may not read. As root (who reads everything) the check runs as user nobody."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    work = tempfile.mkdtemp(prefix="evidence-policy-")
     try:
-        with pytest.raises(InputError, match="cannot read policy catalogue") as info:
-            load_catalogue(p)
-        assert not isinstance(info.value, PolicyError)
+        os.chmod(work, 0o755)
+        p = _write(Path(work), "{}")
+        p.chmod(0)
+        if os.geteuid() != 0:
+            with pytest.raises(InputError, match="cannot read policy catalogue") as info:
+                load_catalogue(p)
+            assert not isinstance(info.value, PolicyError)
+            return
+        code = ("from evidence.policy import load_catalogue\nfrom evidence.errors import InputError, PolicyError\n"
+                f"try:\n    load_catalogue({str(p)!r})\nexcept PolicyError:\n    print('policy error')\n"
+                "except InputError as e:\n    print('input error:', e)\n")
+        root = Path(__file__).resolve().parents[1]
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", code],
+                           capture_output=True, text=True, cwd=work, env=dict(os.environ, PYTHONPATH=str(root)))
+        assert r.stdout.startswith("input error: cannot read policy catalogue"), r.stdout + r.stderr
     finally:
-        p.chmod(0o600)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def test_another_institutions_catalogue(tmp_path):
