@@ -369,12 +369,18 @@ def _print_pdf(pack: _Pack, as_of: datetime, browser_path: str | None) -> bytes:
     """Lay out index.html with what it shows in a temporary folder and print it."""
     from .pdf import render_pdf
 
+    import re
+
     with tempfile.TemporaryDirectory(prefix="evidence-report-") as tmp:
         root = Path(tmp)
         for path, data in pack.small.items():
             if path.endswith((".html", ".css")):
                 dest = root / path
                 dest.parent.mkdir(parents=True, exist_ok=True)
+                if path == "index.html":
+                    # on paper, links to files would be absolute paths of this temporary folder: print them as
+                    # plain text (links within the report stay links)
+                    data = re.sub(rb'<a href="(?!#)[^"]*">(.*?)</a>', rb"\1", data, flags=re.S)
                 dest.write_bytes(data)
         for path, (src, _, _, mtype) in pack.big.items():
             if mtype.startswith("image/"):
