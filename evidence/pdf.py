@@ -60,7 +60,8 @@ def render_pdf(html_path: Path, *, when: datetime, browser_path: str | None = No
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
             page.emulate_media(media="print")
             page.set_default_timeout(timeout * 1000)
-            pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+            # not tagged: the structure tree carries renderer node ids that differ from run to run
+            pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=False)
         except PWError as exc:
             raise CaptureError(f"printing the report failed: {str(exc).splitlines()[0]}",
                                hint="build with --no-pdf to skip the PDF") from None
