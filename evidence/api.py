@@ -588,8 +588,13 @@ class Evidence:
 
         scope_case = self.case(case)["ref"] if case else None
         scope_item = self.item(item).id if item else None
+        since_proof = None
+        if since is not None:
+            from . import ledger
+
+            since_proof = ledger.consistency_from(self, since)
         report = verify_store(self.store, case=scope_case, item=scope_item, progress=progress, since=since,
-                              workers=workers)
+                              since_proof=since_proof, workers=workers)
         if log and self.has_signer():
             try:
                 signer = self._registered_signer()

@@ -106,6 +106,25 @@ def after_append(ev, records: list[tuple[str, bytes]] | None = None) -> None:
         _timestamp(ev, f"checkpoint:{cp['size']}", bytes(cp["note"]), signer, log_failure=False)
 
 
+def consistency_from(ev, note: bytes) -> dict | None:
+    """An RFC 9162 consistency proof from the tree size a checkpoint note states to the latest checkpoint.
+
+    Only the note's size line is read here (the verifier checks the note itself); None when the note is
+    unreadable or claims more entries than the store holds (the verifier reports that).
+    """
+    try:
+        lines = note.decode("utf-8").split("\n")
+        old = int(lines[1])
+    except (UnicodeDecodeError, IndexError, ValueError):
+        return None
+    latest = ev.store.latest_checkpoint()
+    if latest is None or old < 1 or old > latest["size"]:
+        return None
+    new = latest["size"]
+    path = merkle.consistency_proof(old, new, _Nodes(ev.store.merkle_node))
+    return {"old_size": old, "new_size": new, "new_root": bytes(latest["root"]), "proof": path}
+
+
 def latest_checkpoint(ev) -> dict | None:
     return ev.store.latest_checkpoint()
 
@@ -270,6 +289,9 @@ def pack_proofs(ev, seqs: list[int], entries: list[bytes]) -> dict[str, bytes]:
         path = merkle.inclusion_proof(seq - 1, size, nodes)
         proofs.append({"seq": seq, "index": seq - 1, "path": [base64.b64encode(p).decode("ascii") for p in path]})
     doc = {"checkpoint_size": size, "root": base64.b64encode(bytes(cp["root"])).decode("ascii"), "proofs": proofs}
+    from .schemas import validate
+
+    validate(doc, "pack-proofs", what="the pack's inclusion proofs")
     files = {"custody/checkpoint.txt": bytes(cp["note"]),
              "custody/proofs.json": json.dumps(doc, indent=1, sort_keys=True).encode("utf-8") + b"\n"}
     tok = _granted(ev, f"checkpoint:{size}")

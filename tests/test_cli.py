@@ -121,3 +121,14 @@ def test_passphrase_prompt_when_no_env(ready, run, monkeypatch):
     monkeypatch.delenv("EVIDENCE_PASSPHRASE")
     r = run("case", "open", "SMP-2026-777", "--title", "t")
     assert r.code == 4 and "EVIDENCE_PASSPHRASE" in r.err
+
+
+def test_verify_shows_progress(ready, run, tmp_path):
+    from conftest import make_png
+
+    run("import", make_png(tmp_path / "a.png"), "--case", CASE, "--received-from", "c", "--received-at",
+        "2026-11-20T09:14Z")
+    r = run("verify", "--progress", "--no-log")
+    assert r.code == 0 and "Re-hashing artifacts" in r.err
+    r = run("verify", "--no-progress", "--no-log")
+    assert "Re-hashing" not in r.err

@@ -133,3 +133,14 @@ def test_load_signer_errors(tmp_path):
     (tmp_path / "junk.key.pem").write_text("not a key")
     with pytest.raises(NoKey):
         load_signer(tmp_path / "junk.key.pem", b"x")
+
+
+def test_identity_and_config_files_match_their_schemas(ready):
+    import json
+
+    from evidence.schemas import schema_errors
+
+    ident = next((ready["config"] / "keys").glob("*.json"))
+    assert schema_errors(json.loads(ident.read_text()), "key-identity") == []
+    cfg = json.loads((ready["config"] / "config.json").read_text())
+    assert schema_errors(cfg, "user-config") == [] and cfg["default_key"].endswith(".key.pem")

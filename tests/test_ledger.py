@@ -64,6 +64,7 @@ def test_export_and_verify_since(ready, run, ev, tmp_path):
     imp(run, make_png(tmp_path / "b.png", color="green"))
     r = run("verify", "--since", cp_file, "--no-log")
     assert r.code == 0 and "extends the checkpoint" in r.out
+    assert f"consistency proof {exported['size']} -> {ev.store.custody_size()}" in r.out and "verifies" in r.out
     r = run("checkpoint", "export", "--out", cp_file)
     assert r.code == 6 and "already exists" in r.err
 
@@ -138,6 +139,9 @@ def test_pack_inclusion_proofs_match_the_checkpoint(ready, run, ev, tmp_path):
 
     z = zipfile.ZipFile(out)
     proofs = json.loads(z.read("custody/proofs.json"))
+    from evidence.schemas import schema_errors
+
+    assert schema_errors(proofs, "pack-proofs") == []
     cp = verify_note(z.read("custody/checkpoint.txt"), note_keys(ev))
     assert cp["size"] == proofs["checkpoint_size"] and base64.b64encode(cp["root"]).decode() == proofs["root"]
     for p in proofs["proofs"]:

@@ -219,7 +219,7 @@ class TestSite:
 
     __test__ = False
 
-    def __init__(self, tmp: Path, https: bool = True, big_rows: int = 1500):
+    def __init__(self, tmp: Path, https: bool = True, big_rows: int = 30_000):
         self.tmp = Path(tmp)
         self.https = https
         self.big_rows = big_rows

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from .merkle import leaf_hash, node_hash
+from .merkle import ProofError, leaf_hash, node_hash, verify_consistency
 from .note import NoteError, verify_note
 
 __all__ = ["verify_log", "RootStack", "note_keys"]
@@ -57,7 +57,8 @@ def _b64(root: bytes) -> str:
     return base64.b64encode(root).decode("ascii")
 
 
-def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None = None) -> None:
+def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None = None,
+               since_proof: dict | None = None) -> None:
     known = note_keys(ring)
     origin = f"evidence.store/{store.meta.get('store_id')}"
     n = len(entries)
@@ -108,7 +109,24 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
                 report.add(where, f"root {_b64(claimed)} differs from the log's root at size {size} "
                                   f"({_b64(roots[size])}): entries before it were rewritten", "log-rewritten")
     if since_cp is not None and since_cp["size"] <= n and roots.get(since_cp["size"]) == since_cp["root"]:
-        report.notes.append(f"the log extends the checkpoint given with --since (size {since_cp['size']} -> {n})")
+        report.notes.append(f"the log extends the checkpoint given with --since (size {since_cp['size']} -> {n}): "
+                            "its root was recomputed from the entries")
+    if since_cp is not None and since_cp["size"] <= n:
+        # and the consistency proof a third party would check (RFC 9162 2.1.4.2), from the exported
+        # checkpoint to the latest one, whose root is checked against the entries above
+        where = "the checkpoint given with --since"
+        if since_proof is None:
+            report.add(where, "no consistency proof to the latest checkpoint could be made", "consistency-bad")
+        else:
+            try:
+                verify_consistency(since_cp["size"], since_proof["new_size"], since_cp["root"],
+                                   since_proof["new_root"], since_proof["proof"])
+            except ProofError as exc:
+                report.add(where, f"consistency proof to size {since_proof['new_size']} fails: {exc}",
+                           "consistency-bad")
+            else:
+                report.notes.append(f"consistency proof {since_cp['size']} -> {since_proof['new_size']} "
+                                    f"({len(since_proof['proof'])} hashes) verifies")
     if latest is not None:
         report.checkpoint = {"size": latest["size"], "root": _b64(latest["root"])}
         if latest["size"] < n:

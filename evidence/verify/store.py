@@ -127,7 +127,7 @@ def _check_canonical(report: VerifyReport, where: str, data: bytes, parsed) -> N
 
 def verify_store(store, *, case: str | None = None, item: str | None = None,
                  progress: Callable[[int, int], None] | None = None, since: bytes | None = None,
-                 workers: int | None = None) -> VerifyReport:
+                 since_proof: dict | None = None, workers: int | None = None) -> VerifyReport:
     """Verify ``store`` (an open :class:`evidence.store.Store`), or only one case or item of it."""
     scope = f"item {item}" if item else f"case {case}" if case else "store"
     report = VerifyReport(scope=scope)
@@ -370,7 +370,7 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
     # ---------------------------------------------------------------- the Merkle log and checkpoints
     from .log import verify_log
 
-    verify_log(store, report, ring, entry_bytes_list, since=since)
+    verify_log(store, report, ring, entry_bytes_list, since=since, since_proof=since_proof)
 
     # ---------------------------------------------------------------- leftovers (notes, not problems)
     if not item and not case:
