@@ -22,7 +22,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from . import custody, timeutil
 from .canonical import parse_json
@@ -30,7 +30,7 @@ from .config import resolve_key_file, resolve_store_path
 from .digest import hash_file
 from .errors import (EvidenceError, InputError, KeyNotRegistered, NoKey, UnknownCase, UnknownItem)
 from .intake import ArtifactSource, file_facts, ingest, require_open_case, require_registered
-from .keys import Signer, fingerprint, load_signer
+from .keys import Signer, load_signer
 from .store import Store
 
 __all__ = ["Evidence", "Item", "CustodyEntry", "CaptureOutcome", "CASE_REF_RE", "validate_case_ref"]

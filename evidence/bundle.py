@@ -15,7 +15,6 @@ import hashlib
 import json
 import mimetypes
 import os
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -24,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .canonical import parse_json
 from .digest import CHUNK, sha256_tag
-from .errors import EvidenceError, InputError, IntegrityError
+from .errors import InputError, IntegrityError
 from .resources import reports_dir
 from .schemas import schema_id, validate
 

@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .capture.browser import find_browser, launch_args, use_sandbox
+from .capture.browser import launch_options
 from .errors import CaptureError
 
 __all__ = ["render_pdf", "fix_pdf_dates"]
@@ -41,15 +41,8 @@ def render_pdf(html_path: Path, *, when: datetime, browser_path: str | None = No
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        try:
-            expected = p.chromium.executable_path
-        except Exception:  # noqa: BLE001
-            expected = None
-        info = find_browser(browser_path, playwright_path=expected)
-        kwargs = {"args": launch_args(("--host-resolver-rules=MAP * ~NOTFOUND",)),
-                  "chromium_sandbox": use_sandbox(), "headless": True, "timeout": 60_000}
-        if info.source != "playwright":
-            kwargs["executable_path"] = info.path
+        # the report loads only its own files: every host name fails at once
+        _, kwargs = launch_options(p, browser_path, extra_args=("--host-resolver-rules=MAP * ~NOTFOUND",))
         try:
             browser = p.chromium.launch(**kwargs)
         except PWError as exc:

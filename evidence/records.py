@@ -7,7 +7,7 @@ A record is RFC 8785 canonical JSON following ``schemas/record.schema.json``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import __version__, timeutil

@@ -7,7 +7,6 @@ nothing touches the user's real data or config directories.
 from __future__ import annotations
 
 import io
-import os
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass

@@ -14,14 +14,13 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime
 
 import pytest
 from PIL import Image
 
 from conftest import CASE
 from evidence.schemas import schema_errors
-from webserver import FIXTURES, TestSite, closed_port
+from webserver import TestSite, closed_port
 
 LOOPBACK_ONLY = "--browser-arg=--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from conftest import CASE
-from test_capture import LOOPBACK_ONLY, artifact
+from test_capture import LOOPBACK_ONLY
 from webserver import TestSite
 
 EXPECTED = {

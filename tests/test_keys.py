@@ -7,8 +7,7 @@ import subprocess
 
 import pytest
 
-import evidence
-from conftest import CASE, PASSPHRASE, make_png
+from conftest import CASE, make_png
 from evidence.errors import InputError, NoKey, WrongPassphrase
 from evidence.keys import create_key, load_signer
 

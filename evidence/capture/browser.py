@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import CaptureError
 
-__all__ = ["BrowserInfo", "find_browser", "launch_args", "use_sandbox", "QUIET_FLAGS"]
+__all__ = ["BrowserInfo", "find_browser", "launch_args", "launch_options", "use_sandbox", "QUIET_FLAGS"]
 
 QUIET_FLAGS = (
     "--disable-background-networking",
@@ -129,3 +129,18 @@ def use_sandbox() -> bool:
 
 def launch_args(extra: tuple[str, ...] | list[str] = ()) -> list[str]:
     return [*QUIET_FLAGS, *extra]
+
+
+def launch_options(playwright, browser_path: str | None = None, *, headless: bool = True,
+                   extra_args: tuple[str, ...] | list[str] = ()) -> tuple[BrowserInfo, dict]:
+    """(the browser found, keyword arguments for ``playwright.chromium.launch``): quiet flags, sandbox rule."""
+    try:
+        expected = playwright.chromium.executable_path
+    except Exception:  # noqa: BLE001 - no browser registry: Playwright's own Chromium is not installed
+        expected = None
+    info = find_browser(browser_path, playwright_path=expected)
+    kwargs = {"args": launch_args(extra_args), "chromium_sandbox": use_sandbox(), "headless": headless,
+              "timeout": 60_000}
+    if info.source != "playwright":
+        kwargs["executable_path"] = info.path
+    return info, kwargs

@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import timeutil
 from ..errors import CaptureError, InputError
-from .browser import BrowserInfo, find_browser, launch_args, use_sandbox
+from .browser import BrowserInfo, launch_args, launch_options, use_sandbox
 from .urls import validate_url
 
 __all__ = ["CaptureOptions", "PageCapture", "Capturer", "SyncCapturer", "read_session", "local_timezone"]
@@ -295,20 +295,8 @@ class Capturer:
 
         self._pw = await async_playwright().start()
         try:
-            expected = None
-            try:
-                expected = self._pw.chromium.executable_path
-            except Exception:  # noqa: BLE001
-                pass
-            self.browser_info = find_browser(self.options.browser_path, playwright_path=expected)
-            kwargs: dict[str, Any] = {
-                "args": launch_args(self.options.browser_args),
-                "chromium_sandbox": use_sandbox(),
-                "headless": True,
-                "timeout": 60_000,
-            }
-            if self.browser_info.source != "playwright":
-                kwargs["executable_path"] = self.browser_info.path
+            self.browser_info, kwargs = launch_options(self._pw, self.options.browser_path,
+                                                       extra_args=self.options.browser_args)
             try:
                 self._browser = await self._pw.chromium.launch(**kwargs)
             except Exception as exc:  # noqa: BLE001 - report why the browser would not start

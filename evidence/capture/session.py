@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CaptureError, InputError
-from .browser import find_browser, launch_args, use_sandbox
+from .browser import launch_options
 from .page import read_session
 from .urls import validate_url
 
@@ -37,14 +37,7 @@ def record_session(url: str, out: str | os.PathLike, *, wait: Callable[[], None]
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        try:
-            expected = p.chromium.executable_path
-        except Exception:  # noqa: BLE001
-            expected = None
-        info = find_browser(browser_path, playwright_path=expected)
-        kwargs = {"args": launch_args(), "chromium_sandbox": use_sandbox(), "headless": False, "timeout": 60_000}
-        if info.source != "playwright":
-            kwargs["executable_path"] = info.path
+        _, kwargs = launch_options(p, browser_path, headless=False)
         try:
             browser = p.chromium.launch(**kwargs)
         except PWError as exc:

@@ -11,18 +11,18 @@ the item, artifact, key or entry and what is wrong.
 
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..canonical import canonical_json
+from ..canonical import parse_json as _parse
 from ..digest import hash_file, is_tag, sha256_tag
 
 __all__ = ["Problem", "VerifyReport", "verify_store", "KeyRing"]
@@ -63,18 +63,6 @@ class VerifyReport:
         return {"ok": self.ok, "scope": self.scope, "counts": self.counts,
                 "problems": [p.as_dict() for p in self.problems], "notes": self.notes,
                 "logged_as": self.logged_as, "checkpoint": self.checkpoint}
-
-
-def _parse(data: bytes):
-    def pairs(items):
-        out = {}
-        for k, v in items:
-            if k in out:
-                raise ValueError(f"duplicate key {k!r}")
-            out[k] = v
-        return out
-
-    return json.loads(data.decode("utf-8"), object_pairs_hook=pairs)
 
 
 class KeyRing:
