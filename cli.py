@@ -543,8 +543,11 @@ def demo(workdir: str, no_pdf: bool) -> None:
     result = run_demo(workdir, echo=click.echo, with_pdf=not no_pdf)
     click.echo("")
     click.echo(f"Done. Look around with: evidence --store {result['store']} case show {result['case']}")
+    click.echo(f"Act as the demo investigator with: EVIDENCE_KEY={result['key_file']} "
+               f"EVIDENCE_PASSPHRASE='{result['passphrase']}'")
     if result.get("pack"):
-        click.echo(f"Open the report: unzip -d pack {result['pack']} && open pack/index.html")
+        click.echo(f"Read the report: unzip -d pack {result['pack']}, then open pack/index.html in a browser; "
+                   f"check it: evidence verify-bundle {result['pack']} --key {result['key']}")
 
 
 # ---------------------------------------------------------------- policy, allegations, packs

@@ -90,8 +90,6 @@ def _fresh_dir(workdir: Path) -> None:
 
 def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_pdf: bool = True) -> dict:
     """Run the demo in ``workdir`` (created; a previous demo there is replaced). Returns what it made."""
-    import os
-
     from .api import Evidence
     from .capture.page import CaptureOptions
     from .keys import create_key
@@ -99,8 +97,8 @@ def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_p
     workdir = Path(workdir).resolve()
     _fresh_dir(workdir)
     store_path = workdir / "store"
-    os.environ["EVIDENCE_CONFIG_DIR"] = str(workdir / "config")  # the demo key stays in the demo folder
     ev = Evidence.init(store_path)
+    # the demo key stays in the demo folder and never becomes your default key
     signer = create_key("Demo Investigator", "investigator@uni.example", "investigator", DEMO_PASSPHRASE,
                         key_file=workdir / "demo.key.pem", make_default=False)
     ev = Evidence(ev.store, signer=signer)
@@ -126,7 +124,8 @@ def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_p
         echo(f"4. Captured {out.url} as {out.item.id}: HTTP {out.item.record['source']['http_status']}, "
              f"author {post.get('author_name')!r}")
     result = {"workdir": str(workdir), "store": str(store_path), "case": DEMO_CASE, "screenshot": shot.id,
-              "captures": {p: it.id for p, it in captured.items()}, "key": signer.fingerprint}
+              "captures": {p: it.id for p, it in captured.items()}, "key": signer.fingerprint,
+              "key_file": str(workdir / "demo.key.pem"), "passphrase": DEMO_PASSPHRASE.decode()}
     _demo_pack(ev, captured, shot, result, echo, with_pdf=with_pdf)
     report = ev.verify(log=True)
     if not report.ok:
