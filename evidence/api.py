@@ -484,24 +484,35 @@ class Evidence:
         case_ref = require_open_case(self.store, case)["ref"]
         self._registered_signer()
 
+        import threading
+
+        store_lock = threading.Lock()  # one writer at a time on the store's connection
+
+        def store(pc):
+            with store_lock:
+                return self._store_capture(pc, case_ref, note)
+
         async def run() -> list[CaptureOutcome]:
-            async with Capturer(options) as cap:
+            async with Capturer(options, spares=concurrency) as cap:
                 sem = asyncio.Semaphore(concurrency)
 
                 async def one(u: str) -> CaptureOutcome:
                     async with sem:
                         try:
                             pc = await cap.capture(u, options)
-                            item = self._store_capture(pc, case_ref, note)
+                            # storing (copy, hash, sign, SQL) runs in a thread: other pages keep loading
+                            item = await asyncio.to_thread(store, pc)
                             out = CaptureOutcome(u, item=item, warnings=pc.warnings)
                         except CaptureError as exc:
-                            self._log_capture_failure(case_ref, u, exc)
+                            with store_lock:
+                                self._log_capture_failure(case_ref, u, exc)
                             out = CaptureOutcome(u, error=str(exc))
                         except EvidenceError as exc:
                             out = CaptureOutcome(u, error=str(exc))
                         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
                             err = CaptureError(f"could not capture {u}: {type(exc).__name__}: {exc}")
-                            self._log_capture_failure(case_ref, u, err)
+                            with store_lock:
+                                self._log_capture_failure(case_ref, u, err)
                             out = CaptureOutcome(u, error=str(err))
                     if on_result:
                         on_result(out)

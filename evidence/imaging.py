@@ -46,7 +46,14 @@ def image_info(path: str | Path) -> dict | None:
                 info: dict = {"width": int(im.width), "height": int(im.height), "format": im.format or None}
                 exif: dict = {}
                 try:
-                    raw = im.getexif()
+                    if im.format == "PNG":
+                        # Pillow's getexif() decodes a whole PNG to look for an eXIf chunk after the image
+                        # data; the PNG specification puts eXIf before it, where opening already found it
+                        raw = Image.Exif()
+                        if im.info.get("exif"):
+                            raw.load(im.info["exif"])
+                    else:
+                        raw = im.getexif()
                 except Exception:  # noqa: BLE001 - malformed EXIF is a fact, not a crash
                     raw = None
                     info["exif_error"] = "unreadable EXIF"

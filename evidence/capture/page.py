@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -75,7 +77,7 @@ class CaptureOptions:
     max_height: int = 20_000
     browser_path: str | None = None
     browser_args: tuple[str, ...] = ()
-    settle_ms: int = 200
+    settle_ms: int = 0  # extra wait after the page settled (the load state, --wait-for and --scroll come first)
 
     def check(self) -> "CaptureOptions":
         w, h = self.viewport
@@ -202,10 +204,9 @@ def _epoch_to_utc(value: Any) -> str | None:
     return timeutil.utc_string(datetime.fromtimestamp(int(value), timezone.utc))
 
 
-_SETTLE_JS = """() => new Promise(resolve => {
-  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
-  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(done, done); } else { done(); }
-})"""
+# two animation frames after load: late script work reaches the DOM and the screen (Playwright's
+# screenshot waits for web fonts itself)
+_SETTLE_JS = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => resolve(true))))"""
 
 _HEIGHT_JS = """() => Math.max(
   document.documentElement ? document.documentElement.scrollHeight : 0,
@@ -273,15 +274,41 @@ def final_url_guess(page, response, url: str) -> str:
     return page.url if page.url and page.url != "about:blank" else url
 
 
-class Capturer:
-    """A warm Chromium for captures (asyncio). Use ``async with Capturer(options) as cap: await cap.capture(url)``."""
+@dataclass
+class _Prepared:
+    """A fresh, unused browser context and page, made ahead of the capture that will use it."""
 
-    def __init__(self, options: CaptureOptions | None = None):
+    key: tuple
+    context: Any
+    page: Any
+    tmp: str
+    har_path: Path
+    prepared: dict
+
+
+def _context_key(opts: CaptureOptions) -> tuple:
+    session = read_session(opts.session)["sha256"] if opts.session else None
+    return (opts.viewport, opts.device_scale_factor, opts.locale, opts.timezone or local_timezone(),
+            opts.ignore_https_errors, opts.user_agent, opts.session, session)
+
+
+class Capturer:
+    """A warm Chromium for captures (asyncio). Use ``async with Capturer(options) as cap: await cap.capture(url)``.
+
+    Every capture gets a fresh browser context (no cookies, cache or storage shared with another
+    capture) and its own HAR. To keep that from costing time, the next context is made while the
+    current capture is being finished (``spares`` at a time); it stays unused until its capture
+    navigates, and the metadata records when it was made.
+    """
+
+    def __init__(self, options: CaptureOptions | None = None, *, spares: int = 1):
         self.options = (options or CaptureOptions()).check()
         self._pw = None
         self._browser = None
         self.browser_info: BrowserInfo | None = None
         self.version: str | None = None
+        self.spares = spares
+        self._spares: list[asyncio.Future] = []
 
     async def __aenter__(self) -> "Capturer":
         await self.start()
@@ -310,6 +337,12 @@ class Capturer:
             raise
 
     async def close(self) -> None:
+        spares, self._spares = self._spares, []
+        for task in spares:
+            try:
+                await self._discard(await task)
+            except Exception:  # noqa: BLE001 - a spare that failed to be made has nothing to close
+                pass
         if self._browser is not None:
             try:
                 await self._browser.close()
@@ -325,22 +358,50 @@ class Capturer:
         opts = (options or self.options).check()
         if self._browser is None:
             raise RuntimeError("Capturer not started")
-        with tempfile.TemporaryDirectory(prefix="evidence-capture-") as tmp:
-            return await self._capture(url, opts, Path(tmp))
+        prep = await self._take(opts)
+        try:
+            return await self._capture(url, opts, prep)
+        finally:
+            shutil.rmtree(prep.tmp, ignore_errors=True)
 
-    async def _capture(self, url: str, opts: CaptureOptions, tmp: Path) -> PageCapture:
+    async def _prepare(self, opts: CaptureOptions) -> _Prepared:
         from playwright.async_api import Error as PWError
 
-        started = timeutil.stamp()
-        t_start = time.monotonic()
-        deadline = t_start + opts.timeout
-        timeout_ms = opts.timeout * 1000
+        tmp = tempfile.mkdtemp(prefix="evidence-capture-")
+        har_path = Path(tmp) / "capture.har"
+        try:
+            context = await self._browser.new_context(**self._context_kwargs(opts, har_path))
+            page = await context.new_page()
+        except PWError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise CaptureError(f"could not prepare the browser: {str(exc).splitlines()[0]}") from None
+        return _Prepared(_context_key(opts), context, page, tmp, har_path, timeutil.stamp())
 
-        def remaining_ms(minimum: float = 500) -> float:
-            return max(minimum, (deadline - time.monotonic()) * 1000)
+    async def _take(self, opts: CaptureOptions) -> _Prepared:
+        key = _context_key(opts)
+        while self._spares:
+            task = self._spares.pop(0)
+            try:
+                prep = await task
+            except Exception:  # noqa: BLE001 - make a new one below
+                continue
+            if prep.key == key and not prep.page.is_closed():
+                return prep
+            await self._discard(prep)
+        return await self._prepare(opts)
 
-        session = read_session(opts.session) if opts.session else None
-        har_path = tmp / "capture.har"
+    def _replenish(self, opts: CaptureOptions) -> None:
+        if self._browser is not None and len(self._spares) < self.spares:
+            self._spares.append(asyncio.ensure_future(self._prepare(opts)))
+
+    async def _discard(self, prep: _Prepared) -> None:
+        try:
+            await asyncio.wait_for(prep.context.close(), timeout=30)
+        except Exception:  # noqa: BLE001
+            pass
+        shutil.rmtree(prep.tmp, ignore_errors=True)
+
+    def _context_kwargs(self, opts: CaptureOptions, har_path: Path) -> dict[str, Any]:
         ctx_kwargs: dict[str, Any] = {
             "viewport": {"width": opts.viewport[0], "height": opts.viewport[1]},
             "device_scale_factor": opts.device_scale_factor,
@@ -360,10 +421,21 @@ class Capturer:
             ctx_kwargs["user_agent"] = opts.user_agent
         if opts.session:
             ctx_kwargs["storage_state"] = opts.session
-        try:
-            context = await self._browser.new_context(**ctx_kwargs)
-        except PWError as exc:
-            raise CaptureError(f"could not prepare the browser: {str(exc).splitlines()[0]}") from None
+        return ctx_kwargs
+
+    async def _capture(self, url: str, opts: CaptureOptions, prep: _Prepared) -> PageCapture:
+        from playwright.async_api import Error as PWError
+
+        started = timeutil.stamp()
+        t_start = time.monotonic()
+        deadline = t_start + opts.timeout
+        timeout_ms = opts.timeout * 1000
+
+        def remaining_ms(minimum: float = 500) -> float:
+            return max(minimum, (deadline - time.monotonic()) * 1000)
+
+        session = read_session(opts.session) if opts.session else None
+        context, page, har_path = prep.context, prep.page, prep.har_path
 
         events: dict[str, list] = {"dialogs": [], "popups": [], "downloads": [], "page_errors": []}
         main_download: list = []
@@ -391,7 +463,6 @@ class Capturer:
             main_download.append(download)
 
         try:
-            page = await context.new_page()
             page.set_default_timeout(timeout_ms)
             page.on("dialog", lambda d: asyncio.ensure_future(on_dialog(d)))
             page.on("download", lambda d: asyncio.ensure_future(on_download(d)))
@@ -522,6 +593,7 @@ class Capturer:
                 user_agent = await asyncio.wait_for(page.evaluate("() => navigator.userAgent"), timeout=5)
             except (asyncio.TimeoutError, PWError):
                 user_agent = opts.user_agent
+            self._replenish(opts)  # the next capture's fresh context is made while this one is finished
 
             # ---- network facts
             final_url = page.url if page.url and page.url != "about:blank" else (response.url if response else None)
@@ -616,7 +688,8 @@ class Capturer:
                      "canonical_url": page_facts.get("canonical_url"), "meta": page_facts.get("meta", {}),
                      "json_ld": page_facts.get("json_ld", [])},
             "post": page_facts.get("post"),
-            "capture": {"started": started, "finished": finished, "timed_out": "timed-out" in flags,
+            "capture": {"started": started, "finished": finished, "context_prepared": prep.prepared,
+                        "timed_out": "timed-out" in flags,
                         "timeout_seconds": opts.timeout, "wait_until": opts.wait_until, "wait_for": opts.wait_for,
                         "wait_for_found": wait_for_found, "scrolled": opts.scroll, "scroll_steps": scroll_steps,
                         "page_height": height, "max_height": opts.max_height, "height_capped": capped,
@@ -685,10 +758,15 @@ class Capturer:
 
 
 class SyncCapturer:
-    """A warm browser for synchronous code: ``with SyncCapturer(opts) as cap: cap.capture(url)``."""
+    """A warm browser for synchronous code: ``with SyncCapturer(opts) as cap: cap.capture(url)``.
+
+    Its event loop runs in a thread of its own, so the next capture's fresh context is made while
+    the caller stores this one.
+    """
 
     def __init__(self, options: CaptureOptions | None = None):
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="evidence-capture", daemon=True)
         self.capturer = Capturer(options)
 
     def __enter__(self) -> "SyncCapturer":
@@ -698,19 +776,34 @@ class SyncCapturer:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _run(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
     def start(self) -> None:
+        self._thread.start()
         try:
-            self._loop.run_until_complete(self.capturer.start())
+            self._run(self.capturer.start())
         except BaseException:
-            self._loop.close()
+            self._stop()
             raise
 
     def capture(self, url: str, options: CaptureOptions | None = None) -> PageCapture:
-        return self._loop.run_until_complete(self.capturer.capture(url, options))
+        return self._run(self.capturer.capture(url, options))
 
     def close(self) -> None:
-        if not self._loop.is_closed():
-            self._loop.run_until_complete(self.capturer.close())
+        if self._loop.is_closed():
+            return
+        try:
+            if self._thread.is_alive():
+                self._run(self.capturer.close())
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+        if not self._loop.is_running():
             self._loop.close()
 
     @property
