@@ -20,10 +20,8 @@ import argparse
 import io
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -31,9 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evidence.allegations import allege  # noqa: E402
-from evidence.api import Evidence  # noqa: E402
 from evidence.bundle import build_bundle  # noqa: E402
-from evidence.keys import create_key  # noqa: E402
+from benchlib import finish, make_store, make_workdir  # noqa: E402
 
 CASE = "BENCH-2026-200"
 
@@ -107,16 +104,9 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     n = args.exhibits or (20 if args.quick else 200)
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-bundle-"))
-    work.mkdir(parents=True, exist_ok=True)
-    os.environ["EVIDENCE_CONFIG_DIR"] = str(work / "cfg")
+    work = make_workdir(args.workdir, prefix="evidence-bench-bundle-")
     try:
-        ev0 = Evidence.init(work / "store")
-        signer = create_key("Bench", "bench@uni.example", "investigator", b"pw", key_file=work / "b.key.pem",
-                            make_default=False)
-        ev = Evidence(ev0.store, signer=signer)
-        ev.register_key()
-        ev.open_case(CASE, title="Benchmark case")
+        ev = make_store(work, case=CASE, title="Benchmark case")
         files = work / "in"
         files.mkdir()
         t = time.perf_counter()
@@ -173,13 +163,7 @@ def main() -> None:
               + (f" ({pages} pages)" if pages else ""))
         ev.close()
     finally:
-        if not args.keep:
-            for p in work.rglob("*"):
-                try:
-                    p.chmod(0o700)
-                except OSError:
-                    pass
-            shutil.rmtree(work, ignore_errors=True)
+        finish(work, args.keep)
 
 
 if __name__ == "__main__":

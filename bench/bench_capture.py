@@ -75,7 +75,7 @@ if str(ROOT) not in sys.path:
 from evidence.api import Evidence  # noqa: E402
 from evidence.capture.browser import find_browser, launch_args, use_sandbox  # noqa: E402
 from evidence.capture.page import CaptureOptions, SyncCapturer  # noqa: E402
-from evidence.keys import create_key  # noqa: E402
+from benchlib import make_store, make_workdir  # noqa: E402
 
 SOCIAL = ROOT.parent / "shared" / "fixtures" / "social-pages"
 HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
@@ -152,30 +152,6 @@ class StaticSite:
 
 
 # ---------------------------------------------------------------- store
-def make_workdir(given: str | None) -> Path:
-    if given is None:
-        return Path(tempfile.mkdtemp(prefix="evidence-bench-capture-"))
-    path = Path(given)
-    if path.exists() and any(path.iterdir()):
-        sys.exit(f"--workdir {path} is not empty; give a new or empty folder (it is removed at the end unless --keep)")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def make_store(workdir: Path) -> Evidence:
-    """A fresh store, a bench key (not the default key) and one open case, as evidence/demo.py does it."""
-    cfg = workdir / "config"
-    cfg.mkdir()
-    os.environ["EVIDENCE_CONFIG_DIR"] = str(cfg)  # never touch the real configuration folder
-    ev = Evidence.init(workdir / "store")
-    signer = create_key("Bench Investigator", "bench@uni.example", "investigator", PASSPHRASE,
-                        key_file=cfg / "bench.key.pem", make_default=False)
-    ev = Evidence(ev.store, signer=signer)
-    ev.register_key()
-    ev.open_case(CASE, title="capture benchmark")
-    return ev
-
-
 def options() -> CaptureOptions:
     return CaptureOptions(browser_args=(HOST_RULES,))
 
@@ -902,10 +878,10 @@ def main() -> None:
             sys.exit(f"unknown page {p!r}; one of {', '.join(PAGES)}")
     concs = (1, 2, 4)
 
-    workdir = make_workdir(a.workdir)
+    workdir = make_workdir(a.workdir, prefix="evidence-bench-capture-")
     site = StaticSite()
     try:
-        ev = make_store(workdir)
+        ev = make_store(workdir, case=CASE, title="capture benchmark")
         cap = SyncCapturer(options())
         cap.start()
         bare = BareWarm()

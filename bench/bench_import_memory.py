@@ -36,7 +36,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 from evidence.api import Evidence  # noqa: E402
 from evidence.keys import create_key  # noqa: E402
+from benchlib import make_workdir  # noqa: E402
 
 MB = 1024 * 1024
 BLOCK = 4 * MB
@@ -111,16 +111,6 @@ def run_child(argv: list[str], env: dict[str, str]) -> Run:
 
 
 # ---------------------------------------------------------------- setup
-def make_workdir(given: str | None) -> Path:
-    if given is None:
-        return Path(tempfile.mkdtemp(prefix="evidence-bench-"))
-    path = Path(given)
-    if path.exists() and any(path.iterdir()):
-        sys.exit(f"--workdir {path} is not empty; give a new or empty folder (it is removed at the end unless --keep)")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def make_key(workdir: Path) -> tuple[Path, Path]:
     cfg = workdir / "config"
     cfg.mkdir()

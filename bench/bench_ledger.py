@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evidence import custody, ledger, merkle  # noqa: E402
-from evidence.api import Evidence  # noqa: E402
-from evidence.keys import create_key  # noqa: E402
+from benchlib import finish, make_store, make_workdir  # noqa: E402
 
 
 def fill(ev, upto: int, batch: int = 5000) -> None:
@@ -52,16 +49,10 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     targets = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
-    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-ledger-"))
-    work.mkdir(parents=True, exist_ok=True)
-    os.environ["EVIDENCE_CONFIG_DIR"] = str(work / "cfg")
+    work = make_workdir(args.workdir, prefix="evidence-bench-ledger-")
     rng = random.Random(11)
     try:
-        ev0 = Evidence.init(work / "store")
-        signer = create_key("Bench", "bench@uni.example", "investigator", b"pw", key_file=work / "b.key.pem",
-                            make_default=False)
-        ev = Evidence(ev0.store, signer=signer)
-        ev.register_key()
+        ev = make_store(work, case="BENCH-LEDGER", title="ledger benchmark")
         nodes = ledger._Nodes(ev.store.merkle_node)
         rows = []
         for target in targets:
@@ -101,13 +92,7 @@ def main() -> None:
               f"(goal: flat, i.e. ~1x for appends and ~log growth for proofs)")
         ev.close()
     finally:
-        if not args.keep:
-            for p in work.rglob("*"):
-                try:
-                    p.chmod(0o700)
-                except OSError:
-                    pass
-            shutil.rmtree(work, ignore_errors=True)
+        finish(work, args.keep)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,8 @@ import cProfile
 import os
 import pstats
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +35,7 @@ if str(ROOT) not in sys.path:
 from evidence.api import Evidence  # noqa: E402
 from evidence.keys import create_key  # noqa: E402
 from evidence.verify.store import verify_store  # noqa: E402
+from benchlib import finish, make_workdir  # noqa: E402
 
 PASSPHRASE = b"bench passphrase"
 CASE = "BENCH-SCALING"
@@ -49,16 +48,6 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------- setup
-def make_workdir(given: str | None) -> Path:
-    if given is None:
-        return Path(tempfile.mkdtemp(prefix="evidence-bench-"))
-    path = Path(given)
-    if path.exists() and any(path.iterdir()):
-        sys.exit(f"--workdir {path} is not empty; give a new or empty folder (it is removed at the end unless --keep)")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def make_key(workdir: Path) -> Path:
     cfg = workdir / "config"
     cfg.mkdir()
@@ -211,10 +200,7 @@ def main() -> None:
         for ev in stores.values():
             ev.close()
     finally:
-        if opts.keep:
-            print(f"work folder kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        finish(workdir, opts.keep)
 
 
 if __name__ == "__main__":

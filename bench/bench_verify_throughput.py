@@ -29,7 +29,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,8 +37,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from evidence.api import Evidence  # noqa: E402
-from evidence.keys import create_key  # noqa: E402
 from evidence.verify.store import verify_store  # noqa: E402
+from benchlib import finish, make_store, make_workdir  # noqa: E402
 
 MB = 1024 * 1024
 CHUNK = 1024 * 1024
@@ -53,32 +52,6 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------- work folder and store
-def make_workdir(given: str | None) -> Path:
-    if given is None:
-        return Path(tempfile.mkdtemp(prefix="evidence-bench-"))
-    path = Path(given)
-    if path.exists() and any(path.iterdir()):
-        sys.exit(f"--workdir {path} is not empty; give a new or empty folder (it is removed at the end unless --keep)")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def make_store(workdir: Path) -> Evidence:
-    """A fresh store with a registered key and one open case, through the library API."""
-    cfg = workdir / "config"
-    cfg.mkdir()
-    os.environ["EVIDENCE_CONFIG_DIR"] = str(cfg)  # never touch the real configuration folder
-    store = workdir / "store"
-    Evidence.init(store).close()
-    key_file = cfg / "bench.key.pem"
-    create_key("Bench Investigator", "bench@uni.example", "investigator", PASSPHRASE, key_file=key_file,
-               make_default=False)
-    ev = Evidence.open(store, key_file=key_file, passphrase=PASSPHRASE)
-    ev.register_key()
-    ev.open_case(CASE, title="verify throughput benchmark")
-    return ev
-
-
 def build(ev: Evidence, workdir: Path, n_files: int, file_mb: int) -> tuple[list[Path], float]:
     """Write ``n_files`` random files, import them, delete the sources. Returns (artifact paths, import s)."""
     src = workdir / "src"
@@ -193,9 +166,12 @@ def report(mode: str, speeds: dict[str, list[float]]) -> bool:
         best = max(speeds[name]) / max(base)
         med = statistics.median(speeds[name]) / statistics.median(base)
         passed = med >= GOAL
-        ok &= passed
-        print(f"ratio {name:>8} / baseline: best {best:.2f}, median {med:.2f}   "
-              f"(goal >= {GOAL}: {'met' if passed else 'NOT met'})")
+        if name == "verify":  # the goal is for verify as users run it; one worker is shown for comparison
+            ok &= passed
+            verdict = f"goal >= {GOAL}: {'met' if passed else 'NOT met'}"
+        else:
+            verdict = "for comparison: one hashing thread"
+        print(f"ratio {name:>8} / baseline: best {best:.2f}, median {med:.2f}   ({verdict})")
     return ok
 
 
@@ -222,7 +198,7 @@ def main() -> None:
 
     workdir = make_workdir(opts.workdir)
     try:
-        ev = make_store(workdir)
+        ev = make_store(workdir, case=CASE, title="verify throughput benchmark")
         paths, import_s = build(ev, workdir, n_files, opts.file_mb)
         size_mb = sum(p.stat().st_size for p in paths) / MB
         print(f"verify throughput benchmark: store of {len(paths)} artifacts x {opts.file_mb} MB = {size_mb:.0f} MB "
@@ -235,13 +211,10 @@ def main() -> None:
         for mode in modes:
             log(f"measuring ({mode} cache) ...")
             all_ok &= report(mode, run_mode(mode, paths, ev, opts.rounds))
-        print(f"\ngoal (verify / baseline >= {GOAL}, on medians, every mode): {'met' if all_ok else 'NOT met'}")
+        print(f"\ngoal (verify / baseline >= {GOAL}, on medians, every page-cache mode): {'met' if all_ok else 'NOT met'}")
         ev.close()
     finally:
-        if opts.keep:
-            print(f"work folder kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        finish(workdir, opts.keep)
 
 
 if __name__ == "__main__":
