@@ -57,6 +57,7 @@ def _fp16(fp: str) -> str:
 class _Pack:
     small: dict[str, bytes] = field(default_factory=dict)  # path -> bytes
     big: dict[str, tuple[Path, str, int, str]] = field(default_factory=dict)  # path -> (source, sha256, size, mtype)
+    _digests: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def add(self, path: str, data: bytes) -> None:
         if path in self.small or path in self.big:
@@ -70,8 +71,10 @@ class _Pack:
 
     def digest(self, path: str) -> tuple[str, int]:
         if path in self.small:
-            data = self.small[path]
-            return sha256_tag(data), len(data)
+            if path not in self._digests:
+                data = self.small[path]
+                self._digests[path] = (sha256_tag(data), len(data))
+            return self._digests[path]
         _, sha, size, _ = self.big[path]
         return sha, size
 
@@ -88,7 +91,8 @@ def _as_of(entries) -> datetime:
 def _exhibit_view(item, eid: str, paths: dict[str, str], withheld: list[dict], redaction: dict | None) -> dict:
     rec = item.record
     src = rec["source"]
-    post = item.post() if not withheld else {k: v for k, v in (rec.get("metadata") or {}).get("post", {}).items()}
+    # a redacted pack shows only what the signed record says of the post (its text stays withheld)
+    post = dict((rec.get("metadata") or {}).get("post") or {}) if withheld else item.post()
     shown = None
     if redaction:
         shown = redaction["path"]

@@ -139,12 +139,10 @@ def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_p
 
 def _demo_pack(ev, captured, shot, result, echo, *, with_pdf: bool) -> None:
     """Allegations and the panel pack (see evidence.allegations and evidence.bundle)."""
-    try:
-        from .allegations import allege
-        from .bundle import build_bundle
-        from .verify.bundle import verify_bundle
-    except ImportError:  # pragma: no cover - packs arrive with the bundle module
-        return
+    from .allegations import allege
+    from .bundle import build_bundle
+    from .verify.bundle import verify_bundle
+
     p1, p2, thread, deleted = (captured[p] for p in list(PAGES) + [DELETED])
     a1 = allege(ev, case=DEMO_CASE, clause="6.1", evidence=[p1.id, shot.id, deleted.id],
                 summary="The post calls a named member of staff 'an incompetent fraud' and tells her to 'watch your "

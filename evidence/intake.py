@@ -94,10 +94,11 @@ def ingest(store: Store, signer: Signer, *, case_ref: str, kind: str, artifacts:
             tag, size, head = store.artifacts.put_bytes(art.data)
         else:
             raise ValueError(f"artifact {art.role} has neither path nor data")
-        mtype = art.media_type or sniff(head)
+        sniffed = sniff(head)
+        mtype = art.media_type or sniffed
         entry: dict[str, Any] = {"role": art.role, "sha256": tag, "size": size, "media_type": mtype}
-        if art.media_type and sniff(head) not in (art.media_type, "application/octet-stream", "text/plain"):
-            entry["sniffed_media_type"] = sniff(head)
+        if art.media_type and sniffed not in (art.media_type, "application/octet-stream", "text/plain"):
+            entry["sniffed_media_type"] = sniffed
         if art.name:
             entry["name"] = art.name
         if art.inspect_image and mtype.startswith("image/") and mtype != "image/svg+xml" and size:

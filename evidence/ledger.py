@@ -141,6 +141,7 @@ def export_checkpoint(ev) -> bytes:
 def set_config(ev, key: str, value: str | None) -> str | None:
     """Set (or with None, unset) a store setting. ``tsa.root`` takes a file name and stores its PEM."""
     from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
 
     if key not in CONFIG_KEYS:
         raise InputError(f"unknown setting {key!r}", hint="settings: " + ", ".join(CONFIG_KEYS))
@@ -165,8 +166,7 @@ def set_config(ev, key: str, value: str | None) -> str | None:
                 certs = x509.load_pem_x509_certificates(pem)
             except ValueError:
                 raise InputError(f"{value} holds no PEM certificate", hint="give the TSA's root certificate (PEM)") from None
-            stored = "".join(c.public_bytes(__import__("cryptography.hazmat.primitives.serialization",
-                                                       fromlist=["Encoding"]).Encoding.PEM).decode() for c in certs)
+            stored = "".join(c.public_bytes(Encoding.PEM).decode("ascii") for c in certs)
         elif key == "tsa.timeout":
             try:
                 t = float(value)

@@ -129,6 +129,11 @@ def _schema(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'cases are never deleted'); END")
 
 
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching ids that start with ``prefix`` (its own % and _ taken literally)."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def _connect(db_path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=False)
@@ -271,9 +276,8 @@ class Store:
         return self._one("SELECT * FROM items WHERE id = ?", (item_id,))
 
     def items_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return list(self.db.query("SELECT id, case_ref FROM items WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                                  (like, limit)))
+                                  (_like_prefix(prefix), limit)))
 
     def items(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
@@ -351,8 +355,8 @@ class Store:
         return self._one("SELECT * FROM allegations WHERE id = ?", (allegation_id,))
 
     def allegations_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
-        like = prefix.replace("%", "").replace("_", "\\_") + "%"
-        return list(self.db.query("SELECT id FROM allegations WHERE id LIKE ? ESCAPE '\\' LIMIT ?", (like, limit)))
+        return list(self.db.query("SELECT id FROM allegations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                                  (_like_prefix(prefix), limit)))
 
     def allegation_events(self, allegation_id: str | None = None) -> list[dict]:
         if allegation_id is None:

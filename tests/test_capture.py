@@ -358,7 +358,6 @@ def test_batch_with_a_malformed_line_captures_nothing(ready, run, site, tmp_path
 
 
 def test_capture_needs_an_open_case(ready, run, site):
-    r = cap(run, site.url("/post")).__class__  # noqa: F841 - make sure the case exists first
     assert run("case", "close", CASE, "--reason", "done").code == 0
     r = cap(run, site.url("/post"))
     assert r.code == 5 and "closed" in r.err
