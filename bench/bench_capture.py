@@ -1,7 +1,7 @@
 """Capture speed: ``Evidence.capture`` against a bare Playwright script, as ratios (a script, not a test).
 
-Everything runs on 127.0.0.1. A small static server in this file serves the shared real post pages
-(``/work/shared/fixtures/social-pages``) at paths like their original URLs; every response gets a
+Everything runs on 127.0.0.1. A small static server in this file serves the real post pages of tests/data
+(``tests/data/fixtures/social-pages``) at paths like their original URLs; every response gets a
 unique HTML comment appended (``<!-- bench response #k -->``), as a real site's nonces would, so no
 capture can be answered from a cache or de-duplicated in the store. Both Chromiums (the tool's and the
 baseline's) are the same executable (``find_browser``), started with the same ``launch_args(...)``,
@@ -77,7 +77,7 @@ from evidence.capture.browser import find_browser, launch_args, use_sandbox  # n
 from evidence.capture.page import CaptureOptions, SyncCapturer  # noqa: E402
 from benchlib import make_store, make_workdir  # noqa: E402
 
-SOCIAL = ROOT.parent / "shared" / "fixtures" / "social-pages"
+SOCIAL = ROOT / "tests" / "data" / "fixtures" / "social-pages"
 HOST_RULES = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
 VIEWPORT = {"width": 1280, "height": 800}  # CaptureOptions' default, used by the bare script too
 PASSPHRASE = b"bench passphrase"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+DATA = ROOT / "tests" / "data"  # copies of third-party test data (see tests/data/README.md)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -9,11 +9,11 @@ import subprocess
 import pytest
 from PIL import Image
 
-from conftest import CASE, SHARED, make_png
+from conftest import CASE, DATA, make_png
 from evidence.canonical import parse_json
 from evidence.schemas import schema_errors
 
-POLICY_TEXT = (SHARED / "policy" / "university-of-leeds-social-media-policy.txt").read_text(encoding="utf-8")
+POLICY_TEXT = (DATA / "policy" / "university-of-leeds-social-media-policy.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture

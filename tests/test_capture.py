@@ -1,7 +1,7 @@
 """Capture with real Chromium against real loopback HTTP and HTTPS servers.
 
 Chromium runs with a host-resolver rule that sends every name but 127.0.0.1 to
-NOTFOUND, so the shared pages' remote images (and any stray request) fail at once
+NOTFOUND, so the real pages' remote images (and any stray request) fail at once
 and nothing ever leaves loopback.
 """
 

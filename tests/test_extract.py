@@ -1,6 +1,6 @@
 """Tests for evidence.extract: real saved post pages, a hand-written generic page, odd input.
 
-The real pages are the metascraper fixtures in ``../shared/fixtures/social-pages`` (see its
+The real pages are the metascraper fixtures in ``tests/data/fixtures/social-pages`` (see its
 INDEX.md).  Every expected value below is a literal taken either from that folder's
 ``metascraper-snapshot.md`` ("snapshot") or from the page itself ("page"), as each comment says;
 where the two disagree the page wins and the comment says why.
@@ -21,7 +21,7 @@ from evidence.canonical import canonical_json
 from evidence.extract import PLATFORMS, extract_page, extract_post
 from evidence.extract.platforms import x as x_platform
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "social-pages"
+FIXTURES = Path(__file__).resolve().parent / "data" / "fixtures" / "social-pages"
 LOOPBACK = "http://127.0.0.1:8000"
 
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"{FIXTURES} not present")

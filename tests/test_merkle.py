@@ -1,6 +1,6 @@
 """RFC 6962 / RFC 9162 Merkle trees: the writing side (evidence.merkle) against the
 verifying side (evidence.verify.merkle) and against the transparency-dev/merkle vectors
-in ../shared/vectors/rfc6962-merkle/ (Apache-2.0)."""
+in tests/data/vectors/rfc6962-merkle/ (Apache-2.0)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from evidence.errors import EvidenceError, InputError, IntegrityError
 from evidence.verify import merkle as vmerkle
 from evidence.verify.merkle import ProofError
 
-VECTORS = Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "rfc6962-merkle"
+VECTORS = Path(__file__).resolve().parent / "data" / "vectors" / "rfc6962-merkle"
 TESTDATA = VECTORS / "testdata"
 REFERENCE = json.loads((VECTORS / "reference-tree.json").read_text())
 REF_LEAVES = [bytes.fromhex(h) for h in REFERENCE["leaf_inputs_hex"]]

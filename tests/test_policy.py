@@ -17,7 +17,7 @@ from evidence.policy import Catalogue, Clause, KINDS, builtin_catalogue_path, lo
 from evidence.schemas import load_schema, schema_errors
 
 POLICY_TXT = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "policy" / "university-of-leeds-social-media-policy.txt"
+    Path(__file__).resolve().parent / "data" / "policy" / "university-of-leeds-social-media-policy.txt"
 )
 
 

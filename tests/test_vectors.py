@@ -8,11 +8,11 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import SHARED
+from conftest import DATA
 from evidence.canonical import canonical_json, parse_json
 from evidence.errors import InputError
 
-JCS = SHARED / "vectors" / "rfc8785-jcs" / "testdata"
+JCS = DATA / "vectors" / "rfc8785-jcs" / "testdata"
 JCS_CASES = sorted(p.name for p in (JCS / "input").glob("*.json"))
 
 

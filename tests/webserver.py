@@ -1,6 +1,6 @@
 """A real HTTP and HTTPS server on loopback with the pages capture must cope with (test support module).
 
-Serves the shared real post pages at paths like their original URLs, and hostile
+Serves the real post pages of tests/data at paths like their original URLs, and hostile
 or odd pages: error statuses, redirects and loops, pages that never finish,
 servers that never answer, dialogs, pop-ups, downloads, infinite scroll, huge
 pages, non-HTML bodies, a login cookie. HTTPS uses a self-signed certificate
@@ -19,8 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SOCIAL = SHARED / "fixtures" / "social-pages"
+SOCIAL = Path(__file__).resolve().parent / "data" / "fixtures" / "social-pages"
 
 # original path -> {variant: fixture file}
 FIXTURES = {
