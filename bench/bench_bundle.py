@@ -28,8 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evidence.allegations import allege  # noqa: E402
-from evidence.bundle import build_bundle  # noqa: E402
 from benchlib import finish, make_store, make_workdir  # noqa: E402
 
 CASE = "BENCH-2026-200"
@@ -61,8 +59,8 @@ def html_bytes(seed: int, kb: int) -> bytes:
 
 def synthetic_capture(ev, seed: int):
     """A capture item with artifacts of realistic size, taken in through the same ingest as real captures."""
-    from evidence import timeutil
-    from evidence.intake import ArtifactSource, ingest
+    from evidence import clock
+    from evidence.ingest import ArtifactSource, ingest
 
     shot = png_bytes(seed)
     page = html_bytes(seed, 300)
@@ -77,7 +75,7 @@ def synthetic_capture(ev, seed: int):
             ArtifactSource("har", data=b'{"log": {"version": "1.2", "entries": []}, "pad": "' + page[:500_000].replace(b'"', b"'") + b'"}',
                            media_type="application/json"),
             ArtifactSource("metadata", data=__import__("json").dumps(meta).encode(), media_type="application/json")]
-    now = timeutil.stamp()
+    now = clock.stamp()
     source = {"type": "web", "url": f"https://x.example/a/status/{seed}", "final_url": f"https://x.example/a/status/{seed}",
               "http_status": 200, "started": now, "finished": now, "browser": "chromium (synthetic)",
               "session": None, "session_sha256": None}
@@ -123,7 +121,7 @@ def main() -> None:
         print(f"  made {n} exhibits ({n - n_imports} captures of 7 artifacts, {n_imports} imported screenshots) "
               f"in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         for k, clause in enumerate(("6.1", "6.2", "6.3", "6.5")):
-            allege(ev, case=CASE, clause=clause, evidence=[it.id for it in items[k::4]], summary=f"bench {clause}")
+            ev.allege(case=CASE, clause=clause, evidence=[it.id for it in items[k::4]], summary=f"bench {clause}")
         total_mb = sum(a["size"] for it in items for a in it.artifacts) / 1e6
         base, ours = [], []
         for r in range(args.rounds):
@@ -135,11 +133,11 @@ def main() -> None:
                     baseline_zip(ev, out)
                     base.append(time.perf_counter() - t)
                 else:
-                    build_bundle(ev, case=CASE, out=out, pdf=False)
+                    ev.build_pack(case=CASE, out=out, pdf=False)
                     ours.append(time.perf_counter() - t)
                 out.unlink()
         t = time.perf_counter()
-        build_bundle(ev, case=CASE, out=work / "with-pdf.zip", pdf=True)
+        ev.build_pack(case=CASE, out=work / "with-pdf.zip", pdf=True)
         with_pdf = time.perf_counter() - t
         pages = None
         try:

@@ -74,7 +74,8 @@ if str(ROOT) not in sys.path:
 
 from evidence.api import Evidence  # noqa: E402
 from evidence.capture.browser import find_browser, launch_args, use_sandbox  # noqa: E402
-from evidence.capture.page import CaptureOptions, SyncCapturer  # noqa: E402
+from evidence.capture.options import CaptureOptions  # noqa: E402
+from evidence.capture.page import SyncCapturer  # noqa: E402
 from benchlib import make_store, make_workdir  # noqa: E402
 
 SOCIAL = ROOT / "tests" / "data" / "fixtures" / "social-pages"
@@ -209,7 +210,7 @@ def _tool_context_kwargs(har_path: Path) -> dict:
     """What Capturer._capture passes to new_context() with the default CaptureOptions."""
     import re
 
-    from evidence.capture.page import local_timezone
+    from evidence.capture.options import local_timezone
 
     return {"viewport": VIEWPORT, "device_scale_factor": 1, "locale": "en-GB", "timezone_id": local_timezone(),
             "ignore_https_errors": False, "accept_downloads": True, "record_har_path": str(har_path),
@@ -435,10 +436,12 @@ def install_timers() -> None:
     import playwright.async_api as pa
 
     import evidence.api as api
+    import evidence.capture.record as record
+    import evidence.log.writer as writer
     import evidence.artifacts as artifacts
     import evidence.capture.page as cpage
     import evidence.extract as extract
-    import evidence.intake as intake
+    import evidence.ingest as intake
     import evidence.store as store
 
     def evaluate_phase(args, kwargs):
@@ -476,14 +479,14 @@ def install_timers() -> None:
     _patch(cpage, "asyncio", _AsyncioProxy())
     wrap_async(cpage.Capturer, "capture", "capture: other (tempdir, metadata dict, ...)")
     wrap_sync(api.Evidence, "capture", "api: checks (case, key) + loop overhead")
-    wrap_sync(api.Evidence, "_store_capture", "store: metadata schema + json")
-    wrap_sync(api, "ingest", "ingest: other (sniff, build record)")
+    wrap_sync(record, "keep", "store: metadata schema + json")
+    wrap_sync(record, "ingest", "ingest: other (sniff, build record)")
     wrap_sync(artifacts.ArtifactFolder, "put_stream", "ingest: artifact copy + hash")
     wrap_sync(artifacts.os, "fsync", "ingest: fsync (artifact files + folders)")
     wrap_sync(intake, "image_info", "ingest: image facts (Pillow)")
     wrap_sync(intake, "sign_record", "ingest: record schema + canonical + sign")
     wrap_cm(store.Store, "write", "ingest: SQL transaction (synchronous=FULL)")
-    wrap_sync(api.Evidence, "after_append", "checkpoint (after_append)")
+    wrap_sync(writer.Log, "after_write", "checkpoint (after_write)")
     wrap_sync(api.Evidence, "item", "item read-back")
 
 
@@ -496,7 +499,7 @@ PHASE_ORDER = [
     "capture: other (tempdir, metadata dict, ...)", "store: metadata schema + json",
     "ingest: artifact copy + hash", "ingest: fsync (artifact files + folders)", "ingest: image facts (Pillow)",
     "ingest: record schema + canonical + sign", "ingest: SQL transaction (synchronous=FULL)",
-    "ingest: other (sniff, build record)", "checkpoint (after_append)", "item read-back",
+    "ingest: other (sniff, build record)", "checkpoint (after_write)", "item read-back",
     "api: checks (case, key) + loop overhead",
 ]
 

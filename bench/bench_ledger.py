@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evidence import custody, ledger, merkle  # noqa: E402
+from evidence.log import entries, merkle  # noqa: E402
 from benchlib import finish, make_store, make_workdir  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def fill(ev, upto: int, batch: int = 5000) -> None:
         n = min(batch, upto - store.custody_size())
         with store.write() as tx:
             for _ in range(n):
-                tx.append_custody(custody.builder(store.store_id, ev.signer, "verify.run",
+                tx.append_custody(entries.builder(store.store_id, ev.signer, "verify.run",
                                                   subject={"type": "store", "id": store.store_id},
                                                   details={"bench": True}))
 
@@ -53,7 +53,7 @@ def main() -> None:
     rng = random.Random(11)
     try:
         ev = make_store(work, case="BENCH-LEDGER", title="ledger benchmark")
-        nodes = ledger._Nodes(ev.store.merkle_node)
+        nodes = ev.log.nodes()
         rows = []
         for target in targets:
             t0 = time.perf_counter()
@@ -62,7 +62,7 @@ def main() -> None:
             times = []
             for _ in range(args.window):
                 t = time.perf_counter()
-                ev._log("verify.run", subject={"type": "store", "id": ev.store.store_id}, details={"bench": True})
+                ev.log.write("verify.run", subject={"type": "store", "id": ev.store.store_id}, details={"bench": True})
                 times.append(time.perf_counter() - t)
             size = ev.store.custody_size()
             t = time.perf_counter()
@@ -75,7 +75,7 @@ def main() -> None:
             cons = (time.perf_counter() - t) / args.proofs
             t = time.perf_counter()
             for _ in range(50):
-                ledger.root(ev.store, size)
+                ev.log.root(size)
             root_t = (time.perf_counter() - t) / 50
             rows.append((size, statistics.median(times), min(times), incl, cons, root_t, fill_s))
             print(f"  reached {size:,} entries (fill {fill_s:.1f} s)", file=sys.stderr, flush=True)

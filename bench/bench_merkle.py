@@ -14,7 +14,7 @@ import argparse
 import random
 import time
 
-from evidence import merkle
+from evidence.log import merkle
 from evidence.verify import merkle as vmerkle
 
 

@@ -1,14 +1,30 @@
 """evidence: preserve reported social-media posts, prove they were not altered, and build a panel pack.
 
-The public API is :class:`evidence.Evidence` (see :mod:`evidence.api`); errors are in
-:mod:`evidence.errors`.
+The public API is :class:`evidence.Evidence` (see :mod:`evidence.api`); every error is in
+:mod:`evidence.errors`. Names are loaded on first use, so ``import evidence.verify`` (or the
+command line's ``--help``) does not load the writing side.
 """
 
 __version__ = "0.1.0"
 
-from .errors import *  # noqa: E402,F401,F403
-from .api import CustodyEntry, Evidence, Item, validate_case_ref  # noqa: E402
-from .keys import Signer, create_key, load_signer  # noqa: E402
+from .errors import *  # noqa: E402,F401,F403  (the error tree is small and imports nothing)
+from .errors import __all__ as _errors
 
-__all__ = ["__version__", "Evidence", "Item", "CustodyEntry", "Signer", "create_key", "load_signer",
-           "validate_case_ref"]
+_LAZY = {
+    "Evidence": "api", "Item": "api", "CustodyEntry": "api", "CaptureOutcome": "api", "CaptureOptions": "api",
+    "validate_case_ref": "api", "verify_pack": "api",
+    "Signer": "keys", "create_key": "keys", "load_signer": "keys",
+}
+
+__all__ = ["__version__", *_LAZY, *_errors]
+
+
+def __getattr__(name: str):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'evidence' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{mod}", __name__), name)
+    globals()[name] = value
+    return value

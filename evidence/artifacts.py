@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from .digest import CHUNK, TAG, tag_hex
+from .digest import CHUNK, TAG, sha256_tag, tag_hex
 
 __all__ = ["ArtifactFolder", "artifact_relpath"]
 
@@ -93,6 +93,16 @@ class ArtifactFolder:
         import io
 
         return self.put_stream(io.BytesIO(data))
+
+    def read_verified(self, tag: str) -> bytes:
+        """The bytes of a (small) artifact, checked against its name."""
+        from .errors import IntegrityError
+
+        data = self.path(tag).read_bytes()
+        if sha256_tag(data) != tag:
+            raise IntegrityError(f"the stored file {tag} is damaged (its bytes hash to {sha256_tag(data)})",
+                                 hint="run `evidence verify`")
+        return data
 
     def copy_out(self, tag: str, dest: Path) -> None:
         """Copy an artifact out (the copy is writable; the original stays read-only)."""

@@ -91,7 +91,7 @@ def _fresh_dir(workdir: Path) -> None:
 def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_pdf: bool = True) -> dict:
     """Run the demo in ``workdir`` (created; a previous demo there is replaced). Returns what it made."""
     from .api import Evidence
-    from .capture.page import CaptureOptions
+    from .capture.options import CaptureOptions
     from .keys import create_key
 
     workdir = Path(workdir).resolve()
@@ -138,25 +138,23 @@ def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_p
 
 
 def _demo_pack(ev, captured, shot, result, echo, *, with_pdf: bool) -> None:
-    """Allegations and the panel pack (see evidence.allegations and evidence.bundle)."""
-    from .allegations import allege
-    from .bundle import build_bundle
-    from .verify.bundle import verify_bundle
+    """Allegations and the panel pack (see evidence.policy.allegations and evidence.pack)."""
+    from .api import verify_pack
 
     p1, p2, thread, deleted = (captured[p] for p in list(PAGES) + [DELETED])
-    a1 = allege(ev, case=DEMO_CASE, clause="6.1", evidence=[p1.id, shot.id, deleted.id],
+    a1 = ev.allege(case=DEMO_CASE, clause="6.1", evidence=[p1.id, shot.id, deleted.id],
                 summary="The post calls a named member of staff 'an incompetent fraud' and tells her to 'watch your "
                         "back'; the complainant's screenshot shows the same post; the post has since been deleted.")
-    a2 = allege(ev, case=DEMO_CASE, clause="6.5", evidence=[p2.id],
+    a2 = ev.allege(case=DEMO_CASE, clause="6.5", evidence=[p2.id],
                 summary="The post announces an ongoing disciplinary investigation and invites others to share "
                         "the confidential letter naming panel members.")
-    a3 = allege(ev, case=DEMO_CASE, clause="6.4", evidence=[thread.id],
+    a3 = ev.allege(case=DEMO_CASE, clause="6.4", evidence=[thread.id],
                 summary="The forum account presents itself as 'the official Physics Society account'.")
     echo(f"5. Alleged breaches of clauses 6.1, 6.5 and 6.4 ({a1['id']}, {a2['id']}, {a3['id']})")
     pack = Path(result["workdir"]) / "panel-pack.zip"
-    built = build_bundle(ev, case=DEMO_CASE, out=pack, audience="panel", pdf=with_pdf)
+    built = ev.build_pack(case=DEMO_CASE, out=pack, audience="panel", pdf=with_pdf)
     echo(f"6. Built the panel pack {pack} (sha256 {built['sha256']})")
-    check = verify_bundle(pack)
+    check = verify_pack(pack)
     if not check.ok:
         raise InputError("the demo pack does not verify: " + "; ".join(map(str, check.problems[:3])))
     echo(f"7. Checked the pack as a panel member would: {len(check.files)} files, signature by "

@@ -30,7 +30,8 @@ def run_doctor(*, store=None, key_file=None, browser_path=None, launch: bool = T
         ok = True
         fix = None
         if launch:
-            from .capture.page import CaptureOptions, SyncCapturer
+            from .capture.options import CaptureOptions
+            from .capture.page import SyncCapturer
 
             try:
                 with SyncCapturer(CaptureOptions(browser_path=browser_path)) as cap:

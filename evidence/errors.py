@@ -51,6 +51,12 @@ __all__ = [
     "TimestampError",
     "BatchFailed",
     "PolicyError",
+    "TSAUnreachable",
+    "TSARefused",
+    "TSAInvalid",
+    "TimestampInvalid",
+    "ProofError",
+    "NoteError",
 ]
 
 
@@ -164,3 +170,27 @@ class BatchFailed(EvidenceError):
     """Some items of a batch failed; the rest were stored."""
 
     exit_code = 10
+
+
+class TSAUnreachable(TimestampError):
+    """The TSA could not be asked (network, timeout, HTTP 5xx, not a TSA answer). Retryable."""
+
+
+class TSARefused(TimestampError):
+    """The TSA answered but refused: PKIStatus rejection/waiting/revocation, HTTP 3xx or 4xx."""
+
+
+class TSAInvalid(TimestampError):
+    """The TSA's answer cannot be trusted: unparseable, wrong imprint or nonce, bad signature/chain."""
+
+
+class TimestampInvalid(IntegrityError):
+    """A stored timestamp does not prove what it claims (``problems`` holds the reason)."""
+
+
+class ProofError(IntegrityError):
+    """A Merkle inclusion or consistency proof does not verify; the message says why."""
+
+
+class NoteError(IntegrityError):
+    """A signed note or checkpoint is malformed or its signatures do not verify."""

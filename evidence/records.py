@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, timeutil
+from . import __version__, clock
 from .canonical import canonical_json
 from .digest import sha256_tag
 from .keys import Signer
@@ -46,7 +46,7 @@ def build_record(*, item_id: str, store_id: str, case_ref: str, kind: str, artif
         "kind": kind,
         "artifacts": artifacts,
         "source": source,
-        "created": created or timeutil.stamp(),
+        "created": created or clock.stamp(),
         "signer": signer.actor(),
         "tool": tool_info(),
     }

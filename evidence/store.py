@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from . import timeutil
+from . import clock
 from .artifacts import ArtifactFolder
 from .errors import NotAStore, StoreError, StoreNotFound
 from .ids import new_uuid
@@ -178,7 +178,7 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             _schema(db)
-            now = timeutil.stamp()
+            now = clock.stamp()
             for k, v in {"format": FORMAT, "version": str(FORMAT_VERSION), "store_id": new_uuid(),
                          "created_utc": now["utc"]}.items():
                 conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (k, v))

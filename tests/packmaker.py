@@ -33,10 +33,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from evidence.canonical import canonical_json
-from evidence.checkpoint import format_checkpoint, sign_note
+from evidence.log.checkpoint import format_checkpoint, sign_note
 from evidence.digest import sha256_tag
 from evidence.ids import new_ulid
-from evidence.merkle import MemoryTree
+from evidence.log.merkle import MemoryTree
 
 __all__ = ["Key", "Pack", "build_pack", "write_zip", "zip_info", "CASE", "STORE_ID"]
 
@@ -242,7 +242,7 @@ class Pack:
 
 
 def _timestamp(tsa, data: bytes) -> bytes:
-    from evidence.timestamp import request_timestamp
+    from evidence.log.tsa import request_timestamp
 
     return request_timestamp(data, tsa.url, tsa.root_pem).response
 

@@ -64,16 +64,14 @@ def test_allege_links_exhibits_signed_and_logged(ready, run, two_items, ev, tmp_
             "--summary", "Repeated messages targeting a colleague.")
     assert r.code == 0, r
     aid = r.out.split()[1].rstrip(":")
-    from evidence.allegations import get_allegation
-
-    a = get_allegation(ev, aid)
+    a = ev.allegation(aid)
     rec = a["records"][0]["record"]
     assert schema_errors(rec, "allegation") == []
     assert rec["clause"]["id"] == "6.2" and rec["clause"]["text"] in POLICY_TEXT
     assert rec["clause"]["stem"] == "Staff/students should not"
     assert [e["item"] for e in rec["evidence"]] == two_items
     assert rec["evidence"][0]["record_sha256"] == ev.item(two_items[0]).record_hash
-    from evidence.policy import load_catalogue
+    from evidence.policy.catalogue import load_catalogue
 
     assert rec["policy"]["sha256"] == load_catalogue().sha256
     # the signature verifies with openssl

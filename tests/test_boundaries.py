@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import ast
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parents[1] / "evidence"
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "evidence"
+CLI = PKG / "cli"
+VERIFY = PKG / "verify"
 
 
 def modules():
@@ -16,7 +23,7 @@ def modules():
 def imported(tree: ast.AST, path: Path) -> set[str]:
     """Absolute names of the modules a file imports (relative imports resolved)."""
     rel = path.relative_to(PKG.parent).with_suffix("")
-    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    package = list(rel.parts[:-1])
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -34,14 +41,26 @@ def imported(tree: ast.AST, path: Path) -> set[str]:
     return out
 
 
-def test_the_library_never_imports_click():
+def test_only_the_command_line_imports_click():
     for path, tree in modules():
+        if path.is_relative_to(CLI):
+            continue
         assert not any(m == "click" or m.startswith("click.") for m in imported(tree, path)), path
+
+
+def test_the_command_line_imports_only_the_api_and_the_error_tree():
+    allowed = {"evidence", "evidence.api", "evidence.errors"}
+    for path, tree in modules():
+        if not path.is_relative_to(CLI):
+            continue
+        for m in imported(tree, path):
+            if m.startswith("evidence"):
+                assert m in allowed or m.startswith("evidence.cli"), (path.name, m)
 
 
 def test_only_the_store_speaks_sql():
     for path, tree in modules():
-        if path.name == "store.py" and path.parent == PKG:
+        if path == PKG / "store.py":
             continue
         names = imported(tree, path)
         assert "sqlite3" not in names and "sqlite_utils" not in names, path
@@ -53,24 +72,52 @@ def test_only_the_store_speaks_sql():
 def test_verification_shares_only_hash_and_canonical_json_with_writing_code():
     allowed = {"evidence.digest", "evidence.canonical", "evidence.errors"}
     for path, tree in modules():
-        if path.parent.name != "verify":
+        if not path.is_relative_to(VERIFY):
             continue
         for m in imported(tree, path):
             if m.startswith("evidence"):
                 assert m in allowed or m.startswith("evidence.verify"), (path.name, m)
 
 
+def test_importing_verification_loads_none_of_the_writing_code():
+    code = ("import sys, json, evidence.verify.pack, evidence.verify.store, evidence.verify.log; "
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('evidence', 'sqlite_utils', 'PIL', "
+            "'jinja2', 'playwright', 'jsonschema')))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout)
+    writing = [m for m in loaded if not (m.startswith("evidence.verify") or m in
+                                         ("evidence", "evidence.errors", "evidence.digest", "evidence.canonical"))]
+    assert writing == [], writing
+
+
 def test_evidence_enters_only_through_ingest():
-    """Only evidence.intake inserts items and artifacts; import, capture and redaction call ingest()."""
-    for path, tree in modules():
+    """Only evidence.ingest inserts items and artifacts; import, capture and redaction call ingest()."""
+    for path, _ in modules():
         src = path.read_text()
-        if path.name not in ("intake.py", "store.py"):
+        if path not in (PKG / "ingest.py", PKG / "store.py"):
             assert "insert_item(" not in src and "insert_artifact(" not in src, path
-    for name in ("api.py", "redact.py"):
-        assert "ingest(" in (PKG / name).read_text()
+    for path in (PKG / "capture" / "record.py", PKG / "redaction.py"):
+        assert "ingest(" in path.read_text(), path
+    assert "def import_files(" in (PKG / "ingest.py").read_text()
+
+
+def test_every_write_goes_through_the_one_log_function():
+    """Appending to the custody log happens only in Log.write (which also grows the tree, timestamps, checkpoints)."""
+    for path, _ in modules():
+        if path in (PKG / "store.py", PKG / "log" / "writer.py"):
+            continue
+        assert "append_custody(" not in path.read_text(), path
+
+
+def test_no_module_reaches_into_another_objects_private_members():
+    for path, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                assert isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"), \
+                    (path, node.lineno, ast.unparse(node))
 
 
 def test_reports_and_packs_read_through_the_api():
-    for name in ("bundle.py", "demo.py"):
-        src = (PKG / name).read_text()
-        assert ".db." not in src and ".conn" not in src and "store.item(" not in src, name
+    for path in [*(PKG / "pack").glob("*.py"), PKG / "demo.py"]:
+        src = path.read_text()
+        assert ".db." not in src and ".conn" not in src and not re.search(r"\bstore\.\w", src), path

@@ -101,7 +101,7 @@ def test_pack_layout_and_manifest(pack, unpacked, case_with_evidence):
     on_disk = sorted(str(p.relative_to(unpacked)) for p in unpacked.rglob("*") if p.is_file())
     assert sorted(f["path"] for f in m["files"]) == [p for p in on_disk if p not in ("manifest.json", "SHA256SUMS",
                                                                                      "SHA256SUMS.sig")]
-    from evidence.policy import load_catalogue
+    from evidence.policy.catalogue import load_catalogue
 
     assert m["policy"]["sha256"] == load_catalogue().sha256
     # originals byte for byte
@@ -144,7 +144,7 @@ def test_report_content(unpacked):
     html = (unpacked / "index.html").read_text()
     assert "<script" not in html.lower()
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
-    from evidence.policy import load_catalogue
+    from evidence.policy.catalogue import load_catalogue
 
     cat = load_catalogue()
     import html as htmlmod
@@ -174,7 +174,7 @@ def test_pdf_renders_and_holds_clauses_and_hashes(unpacked, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", unpacked / "report.pdf", "-"], capture_output=True, text=True,
                           check=True).stdout
     flat = " ".join(text.split())
-    from evidence.policy import load_catalogue
+    from evidence.policy.catalogue import load_catalogue
 
     cat = load_catalogue()
     for cid in ("6.1", "6.5"):
@@ -213,17 +213,17 @@ def test_index_opens_in_chromium_without_errors(unpacked):
 
 
 def test_verify_bundle_passes_on_a_real_pack(pack, case_with_evidence):
-    from evidence.verify.bundle import verify_bundle
+    from evidence.verify.pack import verify_pack
 
-    rep = verify_bundle(pack)
+    rep = verify_pack(pack)
     assert rep.ok, [str(p) for p in rep.problems]
     import evidence
 
     ev = evidence.Evidence.open()
     fp = ev.keys()[0]["fingerprint"]
     ev.close()
-    assert verify_bundle(pack, key=fp).ok
-    bad = verify_bundle(pack, key="sha256:" + "ab" * 32)
+    assert verify_pack(pack, key=fp).ok
+    bad = verify_pack(pack, key="sha256:" + "ab" * 32)
     assert not bad.ok and any(p.code == "key-mismatch" for p in bad.problems)
 
 
@@ -257,15 +257,15 @@ def test_redacted_pack(case_with_evidence, tmp_path):
     html = z.read("index.html").decode()
     assert "Shown redacted" in html and "withheld in this redacted pack" in html
     assert "“Schiff blasted" not in html  # the post text is withheld with what the redaction hides
-    from evidence.verify.bundle import verify_bundle
+    from evidence.verify.pack import verify_pack
 
-    rep = verify_bundle(out)
+    rep = verify_pack(out)
     assert rep.ok, [str(p) for p in rep.problems]
 
 
 def test_tampering_with_a_real_pack_is_caught(pack, tmp_path):
     """Flip one byte in each kind of file; add and remove files; verify-bundle names each."""
-    from evidence.verify.bundle import verify_bundle
+    from evidence.verify.pack import verify_pack
 
     src = zipfile.ZipFile(pack)
     names = src.namelist()
@@ -300,16 +300,16 @@ def test_tampering_with_a_real_pack_is_caught(pack, tmp_path):
             return bytes(b)
 
         rebuild(bad, flip)
-        rep = verify_bundle(bad)
+        rep = verify_pack(bad)
         assert not rep.ok, name
         assert any(name in str(p) for p in rep.problems), (name, [str(p) for p in rep.problems])
     bad = tmp_path / "added.zip"
     rebuild(bad, lambda n, d: ("exhibits/E2/extra.txt", b"planted") if n == "__add__" else d)
-    rep = verify_bundle(bad)
+    rep = verify_pack(bad)
     assert any("exhibits/E2/extra.txt" in str(p) for p in rep.problems)
     bad = tmp_path / "removed.zip"
     rebuild(bad, lambda n, d: None if n in ("exhibits/E3/har.har", "__add__") else d)
-    rep = verify_bundle(bad)
+    rep = verify_pack(bad)
     assert any("exhibits/E3/har.har" in str(p) for p in rep.problems)
 
 

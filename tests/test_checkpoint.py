@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from evidence import checkpoint
+from evidence.log import checkpoint
 from evidence.errors import InputError, IntegrityError
 from evidence.verify import note
 from evidence.verify.note import NoteError

@@ -17,9 +17,9 @@ def test_demo_runs_end_to_end(run, env, tmp_path):
     pack = out / "panel-pack.zip"
     m = json.loads(zipfile.ZipFile(pack).read("manifest.json"))
     assert [a["clause"] for a in m["allegations"]] == ["6.1", "6.5", "6.4"] and len(m["exhibits"]) == 5
-    from evidence.verify.bundle import verify_bundle
+    from evidence.verify.pack import verify_pack
 
-    assert verify_bundle(pack).ok
+    assert verify_pack(pack).ok
     r = run("--store", out / "store", "verify", "--no-log")
     assert r.code == 0
     # the demo key never became the user's default key

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import CASE, make_png
-from evidence import merkle
+from evidence.log import merkle
 from evidence.verify.merkle import root_from_leaves
 from evidence.verify.note import verify_note
 from evidence.verify.store import verify_store
@@ -116,7 +116,7 @@ def test_rewritten_entry_and_forged_checkpoint(ready, run, ev, tmp_path):
 def test_checkpoint_by_an_unknown_key(ready, run, ev, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from evidence.checkpoint import format_checkpoint, sign_note
+    from evidence.log.checkpoint import format_checkpoint, sign_note
 
     imp(run, make_png(tmp_path / "a.png"))
     size = ev.store.custody_size()
@@ -232,9 +232,9 @@ def test_pack_carries_timestamps_that_openssl_verifies(ready, run, ev, tsa, tmp_
                             d / "timestamps/tsa-root.pem"], capture_output=True, text=True)
         assert r.returncode == 0 and "Verification: OK" in r.stdout, (tok, r.stderr)
     assert "openssl ts -verify -data SHA256SUMS -in SHA256SUMS.tsr" in (d / "VERIFY.txt").read_text()
-    from evidence.verify.bundle import verify_bundle
+    from evidence.verify.pack import verify_pack
 
-    rep = verify_bundle(out)
+    rep = verify_pack(out)
     assert rep.ok, [str(p) for p in rep.problems]
     # the same state gives the same pack: the SHA256SUMS token is reused, not requested again
     before = tsa.requests

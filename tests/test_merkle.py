@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence import merkle
+from evidence.log import merkle
 from evidence.errors import EvidenceError, InputError, IntegrityError
 from evidence.verify import merkle as vmerkle
 from evidence.verify.merkle import ProofError

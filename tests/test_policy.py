@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import InputError, NotFound, PolicyError
-from evidence.policy import Catalogue, Clause, KINDS, builtin_catalogue_path, load_catalogue
+from evidence.policy.catalogue import Catalogue, Clause, KINDS, builtin_catalogue_path, load_catalogue
 from evidence.schemas import load_schema, schema_errors
 
 POLICY_TXT = (
@@ -306,7 +306,7 @@ def test_unreadable_file(tmp_path):
                 load_catalogue(p)
             assert not isinstance(info.value, PolicyError)
             return
-        code = ("from evidence.policy import load_catalogue\nfrom evidence.errors import InputError, PolicyError\n"
+        code = ("from evidence.policy.catalogue import load_catalogue\nfrom evidence.errors import InputError, PolicyError\n"
                 f"try:\n    load_catalogue({str(p)!r})\nexcept PolicyError:\n    print('policy error')\n"
                 "except InputError as e:\n    print('input error:', e)\n")
         root = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import InputError
-from evidence.policy import load_catalogue
-from evidence.suggest import LABEL, RULES, Rule, Suggestion, suggest, term_pattern
+from evidence.policy.catalogue import load_catalogue
+from evidence.policy.suggest import LABEL, RULES, Rule, Suggestion, suggest, term_pattern
 
 DISCLAIMER = "Views are my own and not expressed on behalf of the University of Leeds"
 

@@ -22,14 +22,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
 
 from evidence.errors import EvidenceError, InputError, IntegrityError, TimestampError
-from evidence.timestamp import (
-    TimestampResult,
-    TSAInvalid,
-    TSARefused,
-    TSAUnreachable,
-    request_timestamp,
-)
-from evidence.verify.timestamps import TimestampInvalid, verify_timestamp
+from evidence.log.tsa import TimestampResult, TSAInvalid, TSARefused, TSAUnreachable, request_timestamp
+from evidence.verify.tsa import TimestampInvalid, verify_timestamp
 from tsa_server import OPENSSL, POLICY_OID, LoopbackTSA, make_root_ca
 
 DATA = b"post 1234 by @someone, captured 2025-01-01\n"
@@ -398,7 +392,7 @@ def _imports(path: Path, package: str) -> set[str]:
 
 
 def test_verifier_imports_only_allowed_modules() -> None:
-    names = _imports(REPO / "evidence" / "verify" / "timestamps.py", "evidence.verify")
+    names = _imports(REPO / "evidence" / "verify" / "tsa.py", "evidence.verify")
     allowed = {"evidence.digest", "evidence.canonical", "evidence.errors"}
     for name in names:
         if name == "evidence" or name.startswith("evidence."):
@@ -408,7 +402,7 @@ def test_verifier_imports_only_allowed_modules() -> None:
 
 def test_library_does_not_import_click() -> None:
     for path, package in (
-        (REPO / "evidence" / "timestamp.py", "evidence"),
-        (REPO / "evidence" / "verify" / "timestamps.py", "evidence.verify"),
+        (REPO / "evidence" / "log" / "tsa.py", "evidence.log"),
+        (REPO / "evidence" / "verify" / "tsa.py", "evidence.verify"),
     ):
         assert not any(n.split(".")[0] == "click" for n in _imports(path, package))

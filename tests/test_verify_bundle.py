@@ -1,4 +1,4 @@
-"""verify_bundle: a panel pack checked offline, every tampering caught and named (docs/pack-format.md).
+"""verify_pack: a panel pack checked offline, every tampering caught and named (docs/pack-format.md).
 
 The packs come from tests/packmaker.py, an independent minimal writer of the format.
 """
@@ -21,7 +21,7 @@ import packmaker
 from evidence.canonical import canonical_json
 from evidence.digest import sha256_tag
 from evidence.errors import InputError, IntegrityError
-from evidence.verify.bundle import BundleReport, verify_bundle
+from evidence.verify.pack import PackReport, verify_pack
 from packmaker import CASE, Key, build_pack, write_zip, zip_info
 from tsa_server import OPENSSL, LoopbackTSA
 
@@ -56,20 +56,20 @@ def mallory():
     return Key("M. Allory", "investigator")
 
 
-def check(pack_or_raw, tmp_path: Path, name: str = "pack.zip", **kw) -> BundleReport:
+def check(pack_or_raw, tmp_path: Path, name: str = "pack.zip", **kw) -> PackReport:
     path = tmp_path / name
     if isinstance(pack_or_raw, bytes):
         path.write_bytes(pack_or_raw)
     else:
         pack_or_raw.write(path)
-    return verify_bundle(path, **kw)
+    return verify_pack(path, **kw)
 
 
-def about(report: BundleReport, where: str, codes: set[str] | None = None) -> list:
+def about(report: PackReport, where: str, codes: set[str] | None = None) -> list:
     return [p for p in report.problems if p.where == where and (codes is None or p.code in codes)]
 
 
-def codes(report: BundleReport) -> set[str]:
+def codes(report: PackReport) -> set[str]:
     return {p.code for p in report.problems}
 
 
@@ -187,14 +187,14 @@ def test_wrong_key_is_a_mismatch_naming_both(plain, tmp_path, mallory):
 def test_malformed_key_is_an_input_error(plain, tmp_path, bad):
     plain.write(tmp_path / "pack.zip")
     with pytest.raises(InputError) as info:
-        verify_bundle(tmp_path / "pack.zip", key=bad)
+        verify_pack(tmp_path / "pack.zip", key=bad)
     assert info.value.exit_code == 6
 
 
 # ---------------------------------------------------------------------------------------- every byte of every file
 
 
-def _expect_named(report: BundleReport, path: str) -> None:
+def _expect_named(report: PackReport, path: str) -> None:
     if path in ("SHA256SUMS", "SHA256SUMS.sig"):
         assert about(report, "SHA256SUMS.sig", {"sig-bad"}), (path, report.problems)
     elif path == "SHA256SUMS.tsr":
@@ -209,7 +209,7 @@ def test_every_file_byte_flip_is_caught(full, tmp_path):
             files = dict(full.files)
             files[path] = flip(data, pos)
             write_zip(tmp_path / "pack.zip", sorted(files.items()))
-            report = verify_bundle(tmp_path / "pack.zip")
+            report = verify_pack(tmp_path / "pack.zip")
             assert not report.ok, (path, pos)
             _expect_named(report, path)
 
@@ -254,7 +254,7 @@ def test_every_removed_file_is_caught(plain, tmp_path):
     for path in sorted(plain.files):
         files = {p: d for p, d in plain.files.items() if p != path}
         write_zip(tmp_path / "pack.zip", sorted(files.items()))
-        report = verify_bundle(tmp_path / "pack.zip")
+        report = verify_pack(tmp_path / "pack.zip")
         assert not report.ok, path
         assert about(report, path, {"file-missing"}), (path, report.problems)
 
@@ -682,7 +682,7 @@ def test_nothing_is_written_outside_a_temporary_folder(plain, tmp_path, monkeypa
     (deep / "pack.zip").write_bytes(raw)
     before = tree(tmp_path)
     monkeypatch.chdir(deep)
-    report = verify_bundle("pack.zip")
+    report = verify_pack("pack.zip")
     assert tree(tmp_path) == before
     assert not (tmp_path / "in" / "evil.txt").exists() and not (tmp_path / "evil2.txt").exists()
     assert not Path(absolute).exists() and not (tmp_path / "target").exists()
@@ -770,16 +770,16 @@ def test_not_a_zip(tmp_path):
     for content in (b"", b"not a zip at all\n", b"\x89PNG\r\n\x1a\n" + bytes(100)):
         (tmp_path / "x.zip").write_bytes(content)
         with pytest.raises(IntegrityError) as info:
-            verify_bundle(tmp_path / "x.zip")
+            verify_pack(tmp_path / "x.zip")
         assert info.value.exit_code == 8
         assert "not a ZIP" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_missing_path_and_folder_are_input_errors(tmp_path):
     with pytest.raises(InputError):
-        verify_bundle(tmp_path / "nothing.zip")
+        verify_pack(tmp_path / "nothing.zip")
     with pytest.raises(InputError):
-        verify_bundle(tmp_path)
+        verify_pack(tmp_path)
 
 
 def test_empty_zip(tmp_path):
@@ -812,7 +812,7 @@ def _imports(path: Path, package: str) -> set[str]:
 
 
 def test_verifier_imports_only_allowed_modules():
-    path = REPO / "evidence" / "verify" / "bundle.py"
+    path = REPO / "evidence" / "verify" / "pack.py"
     allowed = {"evidence.digest", "evidence.canonical", "evidence.errors"}
     for name in _imports(path, "evidence.verify"):
         if name == "evidence" or name.startswith("evidence."):
@@ -928,7 +928,7 @@ def _replace(value, path, new):
 
 def test_wrongly_typed_json_anywhere_is_reported_not_a_crash(tmp_path):
     """Any value of any JSON file replaced by a value of another type (records and entries re-signed by
-    the real key, the pack re-sealed): verify_bundle reports problems and never raises."""
+    the real key, the pack re-sealed): verify_pack reports problems and never raises."""
     import random
 
     base = build_pack(redaction=True)
@@ -951,4 +951,4 @@ def test_wrongly_typed_json_anywhere_is_reported_not_a_crash(tmp_path):
         else:
             pack.seal()
         report = check(pack, tmp_path)  # must not raise (free-text fields may change without a problem)
-        assert isinstance(report, BundleReport)
+        assert isinstance(report, PackReport)

@@ -14,9 +14,7 @@ the page are refused and recorded.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -27,106 +25,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import timeutil
-from ..errors import CaptureError, InputError
+from .. import clock
+from ..errors import CaptureError
 from .browser import BrowserInfo, launch_args, launch_options, use_sandbox
+from .options import CaptureOptions, local_timezone, read_session
 from .urls import validate_url
 
 __all__ = ["CaptureOptions", "PageCapture", "Capturer", "SyncCapturer", "read_session", "local_timezone"]
 
-WAIT_UNTIL = ("load", "domcontentloaded", "networkidle", "commit")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def local_timezone() -> str:
-    """The machine's IANA time zone name, or UTC."""
-    tz = os.environ.get("TZ")
-    if tz and "/" in tz:
-        return tz.lstrip(":")
-    try:
-        target = os.readlink("/etc/localtime")
-        if "zoneinfo/" in target:
-            return target.split("zoneinfo/", 1)[1]
-    except OSError:
-        pass
-    try:
-        name = Path("/etc/timezone").read_text().strip()
-        if name:
-            return name
-    except OSError:
-        pass
-    return "UTC"
-
-
-@dataclass
-class CaptureOptions:
-    """How to capture. Every field has the default a user would expect."""
-
-    viewport: tuple[int, int] = (1280, 800)
-    device_scale_factor: int = 1
-    wait_until: str = "load"
-    wait_for: str | None = None
-    timeout: float = 30.0  # seconds, for the whole page load
-    scroll: bool = False
-    user_agent: str | None = None
-    locale: str = "en-GB"
-    timezone: str | None = None  # None: the machine's own
-    session: str | None = None  # a Playwright storage-state file
-    session_label: str | None = None
-    ignore_https_errors: bool = False
-    max_height: int = 20_000
-    browser_path: str | None = None
-    browser_args: tuple[str, ...] = ()
-    settle_ms: int = 0  # extra wait after the page settled (the load state, --wait-for and --scroll come first)
-
-    def check(self) -> "CaptureOptions":
-        w, h = self.viewport
-        if not (100 <= w <= 10_000 and 100 <= h <= 10_000):
-            raise InputError(f"viewport {w}x{h} is out of range", hint="e.g. --viewport 1280x800")
-        if self.wait_until not in WAIT_UNTIL:
-            raise InputError(f"unknown --wait-until {self.wait_until!r}", hint="one of: " + ", ".join(WAIT_UNTIL))
-        if not (0 < self.timeout <= 3600):
-            raise InputError(f"timeout {self.timeout} s is out of range", hint="give seconds, e.g. --timeout 30")
-        if not (1 <= self.device_scale_factor <= 4):
-            raise InputError("device scale must be 1 to 4")
-        if not (500 <= self.max_height <= 200_000):
-            raise InputError("max height must be 500 to 200000 pixels")
-        if self.session:
-            read_session(self.session)
-        return self
-
-
-def parse_viewport(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text or "")
-    if not m:
-        raise InputError(f"malformed viewport {text!r}", hint="use WIDTHxHEIGHT, e.g. 1280x800")
-    return int(m.group(1)), int(m.group(2))
-
-
-def read_session(path: str | os.PathLike) -> dict:
-    """Facts about a Playwright storage-state file: its SHA-256, origins and cookie domains (never the cookies)."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no session file {p}", hint="record one with `evidence session record URL --out FILE`") from None
-    except OSError as exc:
-        raise InputError(f"cannot read session file {p}: {exc.strerror}") from None
-    try:
-        state = json.loads(data)
-        cookies = state.get("cookies", [])
-        origins = state.get("origins", [])
-        if not isinstance(cookies, list) or not isinstance(origins, list):
-            raise ValueError
-    except (ValueError, AttributeError):
-        raise InputError(f"{p} is not a Playwright storage-state file",
-                         hint="record one with `evidence session record URL --out FILE`") from None
-    return {
-        "sha256": "sha256:" + hashlib.sha256(data).hexdigest(),
-        "file": p.name,
-        "cookie_domains": sorted({str(c.get("domain", "")).lstrip(".") for c in cookies if isinstance(c, dict)}),
-        "origins": sorted({str(o.get("origin", "")) for o in origins if isinstance(o, dict)}),
-    }
 
 
 @dataclass
@@ -201,7 +108,7 @@ def _classify(exc: Exception, url: str, timeout: float) -> CaptureError:
 def _epoch_to_utc(value: Any) -> str | None:
     if not isinstance(value, (int, float)) or value <= 0:
         return None
-    return timeutil.utc_string(datetime.fromtimestamp(int(value), timezone.utc))
+    return clock.utc_string(datetime.fromtimestamp(int(value), timezone.utc))
 
 
 # two animation frames after load: late script work reaches the DOM and the screen (Playwright's
@@ -375,7 +282,7 @@ class Capturer:
         except PWError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise CaptureError(f"could not prepare the browser: {str(exc).splitlines()[0]}") from None
-        return _Prepared(_context_key(opts), context, page, tmp, har_path, timeutil.stamp())
+        return _Prepared(_context_key(opts), context, page, tmp, har_path, clock.stamp())
 
     async def _take(self, opts: CaptureOptions) -> _Prepared:
         key = _context_key(opts)
@@ -426,7 +333,7 @@ class Capturer:
     async def _capture(self, url: str, opts: CaptureOptions, prep: _Prepared) -> PageCapture:
         from playwright.async_api import Error as PWError
 
-        started = timeutil.stamp()
+        started = clock.stamp()
         t_start = time.monotonic()
         deadline = t_start + opts.timeout
         timeout_ms = opts.timeout * 1000
@@ -645,7 +552,7 @@ class Capturer:
                     har_path.unlink(missing_ok=True)
                 except Exception:  # noqa: BLE001
                     pass
-        finished = timeutil.stamp()
+        finished = clock.stamp()
         har = har_path.read_bytes() if har_path.exists() else None
         if har is not None:
             har, har_redacted = redact_har(har)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..errors import CaptureError, InputError
 from .browser import launch_options
-from .page import read_session
+from .options import read_session
 from .urls import validate_url
 
 __all__ = ["record_session"]

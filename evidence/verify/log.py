@@ -142,7 +142,7 @@ def _verify_timestamps(store, report) -> None:
     rows = store.timestamps()
     if not rows:
         return
-    from .timestamps import TimestampInvalid, verify_timestamp
+    from .tsa import TimestampInvalid, verify_timestamp
 
     roots = (store.setting("tsa.root") or "").encode("ascii")
     checked = pending = 0

@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from typing import Sequence
 
-from evidence.errors import IntegrityError
+from ..errors import ProofError
 
 __all__ = [
     "HASH_SIZE",
@@ -34,9 +34,6 @@ __all__ = [
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
-
-class ProofError(IntegrityError):
-    """A Merkle inclusion or consistency proof does not verify; the message says why."""
 
 
 def leaf_hash(entry: bytes) -> bytes:

@@ -49,7 +49,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from evidence.errors import IntegrityError
+from ..errors import NoteError
 
 __all__ = [
     "MAX_SIGNATURES",
@@ -69,9 +69,6 @@ _ROOT_SIZE = 32
 _SIZE_RE = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _MAX_SIZE = 2**64 - 1
 
-
-class NoteError(IntegrityError):
-    """A signed note or checkpoint is malformed or its signatures do not verify."""
 
 
 def _b64(text: str, what: str) -> bytes:

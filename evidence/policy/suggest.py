@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .errors import InputError
-from .policy import Catalogue, load_catalogue
+from ..errors import InputError
+from .catalogue import Catalogue, load_catalogue
 
-__all__ = ["LABEL", "FIELDS", "Rule", "RULES", "Suggestion", "suggest", "term_pattern"]
+__all__ = ["LABEL", "FIELDS", "Rule", "RULES", "Suggestion", "suggest", "suggest_for_item", "suggest_view", "term_pattern"]
 
 LABEL = "Suggestions are an aid to the investigator: they are word matches, not findings, and allege nothing."
 
@@ -378,3 +378,11 @@ def suggest_for_item(item, catalogue: Catalogue | None = None) -> tuple[str, lis
     if not text:
         return "", []
     return text, suggest(text, catalogue, author=post.get("author_name"), author_bio=_author_bio(item))
+
+
+def suggest_view(item, policy: str | None = None) -> dict:
+    """What ``evidence suggest`` shows: the label, the item, the text read and the suggestions."""
+    from .catalogue import load_catalogue
+
+    text, found = suggest_for_item(item, load_catalogue(policy))
+    return {"label": LABEL, "item": item.id, "kind": item.kind, "text": text, "suggestions": found}

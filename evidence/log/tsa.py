@@ -57,7 +57,7 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
-from .errors import InputError, TimestampError
+from ..errors import InputError, TSAInvalid, TSARefused, TSAUnreachable
 
 __all__ = [
     "TimestampResult",
@@ -84,16 +84,7 @@ _RETRY_HINT = "retry later with `evidence timestamp --pending`"
 _TRANSIENT_HTTP = frozenset({408, 425, 429})
 
 
-class TSAUnreachable(TimestampError):
-    """The TSA could not be asked (network, timeout, HTTP 5xx, not a TSA answer). Retryable."""
 
-
-class TSARefused(TimestampError):
-    """The TSA answered but refused: PKIStatus rejection/waiting/revocation, HTTP 3xx or 4xx."""
-
-
-class TSAInvalid(TimestampError):
-    """The TSA's answer cannot be trusted: unparseable, wrong imprint or nonce, bad signature/chain."""
 
 
 @dataclass(frozen=True)

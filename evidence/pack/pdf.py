@@ -15,8 +15,8 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .capture.browser import launch_options
-from .errors import CaptureError
+from ..capture.browser import launch_options
+from ..errors import CaptureError
 
 __all__ = ["render_pdf", "fix_pdf_dates"]
 

@@ -14,7 +14,7 @@ import re
 from PIL import Image, ImageDraw
 
 from .errors import InputError
-from .intake import ArtifactSource, ingest, require_open_case
+from .ingest import ArtifactSource, ingest, require_open_case
 
 __all__ = ["parse_region", "redact"]
 
@@ -29,8 +29,11 @@ def parse_region(text: str) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def redact(ev, item_id: str, *, regions: list[tuple[int, int, int, int]], reason: str, role: str | None = None):
-    """Make a redacted copy of an item's screenshot (or other image). Returns the new item."""
+def redact(ev, item_id: str, *, regions: list, reason: str, role: str | None = None) -> str:
+    """Make a redacted copy of an item's screenshot (or other image). Returns the new item's id.
+
+    ``regions`` are ``(x, y, w, h)`` tuples or ``"x,y,w,h"`` strings, in pixels of the original."""
+    regions = [parse_region(r) if isinstance(r, str) else tuple(r) for r in regions]
     if not regions:
         raise InputError("give at least one --region x,y,w,h to redact")
     if not reason or not reason.strip():
@@ -66,11 +69,9 @@ def redact(ev, item_id: str, *, regions: list[tuple[int, int, int, int]], reason
     im.save(buf, "PNG", optimize=False)
     source = {"type": "derived", "original": {"item": item.id, "role": art["role"], "sha256": art["sha256"]},
               "regions": [{"x": x, "y": y, "w": w, "h": h} for x, y, w, h in regions], "reason": reason.strip()}
-    got = ingest(ev.store, ev._registered_signer(), case_ref=item.case_ref, kind="redaction", action="item.redacted",
+    got = ingest(ev.log, case_ref=item.case_ref, kind="redaction", action="item.redacted",
                  artifacts=[ArtifactSource("redacted", data=buf.getvalue(), media_type="image/png")], source=source,
                  derived_from={"item": item.id, "artifact": art["sha256"], "role": art["role"]},
                  details={"original": item.id, "role": art["role"], "reason": reason.strip(),
                           "regions": len(regions)})
-    new = ev.item(got.item_id)
-    ev.after_append([(f"item:{new.id}", new.record_bytes)])
-    return new
+    return got.item_id

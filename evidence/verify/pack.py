@@ -43,16 +43,16 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from evidence.canonical import canonical_json, parse_json
-from evidence.digest import CHUNK, TAG, is_tag, sha256_tag
-from evidence.errors import InputError, IntegrityError
+from ..canonical import canonical_json, parse_json
+from ..digest import CHUNK, TAG, is_tag, sha256_tag
+from ..errors import InputError, IntegrityError
 
 from .merkle import ProofError, leaf_hash, verify_inclusion
 from .note import NoteError, verify_note
 from .store import KeyRing, Problem
-from .timestamps import verify_timestamp
+from .tsa import verify_timestamp
 
-__all__ = ["BundleReport", "verify_bundle", "MANIFEST_SCHEMA"]
+__all__ = ["PackReport", "verify_pack", "MANIFEST_SCHEMA"]
 
 MANIFEST_SCHEMA = "urn:evidence:pack-manifest:1"
 RECORD_SCHEMA = "urn:evidence:record:1"
@@ -97,8 +97,8 @@ _LOCAL_SIG = 0x04034B50
 
 
 @dataclass
-class BundleReport:
-    """What :func:`verify_bundle` found.
+class PackReport:
+    """What :func:`verify_pack` found.
 
     ``problems``: every problem (empty when the pack verifies); ``notes``: facts worth
     knowing that are not problems; ``files``: the pack's file paths (sorted);
@@ -257,7 +257,7 @@ def _fp16(fp: str) -> str:
 
 
 class _Checker:
-    def __init__(self, report: BundleReport, key: str | None):
+    def __init__(self, report: PackReport, key: str | None):
         self.r = report
         self.want_key = key
         self.files: dict[str, _File] = {}
@@ -1632,8 +1632,8 @@ class _ReportParser(HTMLParser):
 # ------------------------------------------------------------------------------------------ entry point
 
 
-def verify_bundle(path: str | os.PathLike, *, key: str | None = None, max_total_bytes: int = 8 * 1024**3,
-                  max_files: int = 100_000) -> BundleReport:
+def verify_pack(path: str | os.PathLike, *, key: str | None = None, max_total_bytes: int = 8 * 1024**3,
+                  max_files: int = 100_000) -> PackReport:
     """Verify the pack at ``path`` without any store, listing every problem.
 
     ``key``: the fingerprint the reader obtained separately (``sha256:<hex>``, the hex
@@ -1643,7 +1643,7 @@ def verify_bundle(path: str | os.PathLike, *, key: str | None = None, max_total_
     Raises :class:`~evidence.errors.InputError` if ``path`` cannot be read or ``key``
     is not a fingerprint, and :class:`~evidence.errors.IntegrityError` if the file is
     not a ZIP at all. Everything else is reported in the returned
-    :class:`BundleReport` (``ok`` is True when nothing is wrong).
+    :class:`PackReport` (``ok`` is True when nothing is wrong).
     """
     want = _norm_key(key) if key is not None else None
     p = Path(os.fspath(path))
@@ -1651,7 +1651,7 @@ def verify_bundle(path: str | os.PathLike, *, key: str | None = None, max_total_
         raise InputError(f"{p}: no such file", hint="give the path of the pack's .zip file")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not a pack", hint="give the pack's .zip file itself")
-    report = BundleReport(path=str(p))
+    report = PackReport(path=str(p))
     try:
         fh = open(p, "rb")
     except OSError as exc:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import custody, timeutil
-from .canonical import parse_json
-from .errors import InputError, NotFound
-from .ids import new_ulid
-from .intake import require_open_case
-from .policy import Catalogue, load_catalogue
-from .records import sign_record, tool_info
-from .schemas import schema_id
+from .. import clock
+from ..canonical import parse_json
+from ..errors import InputError, NotFound
+from ..ids import new_ulid
+from ..ingest import require_open_case
+from .catalogue import Catalogue, load_catalogue
+from ..records import sign_record, tool_info
+from ..schemas import schema_id
 
 __all__ = ["allege", "withdraw", "list_allegations", "get_allegation", "SCHEMA"]
 
@@ -50,7 +50,7 @@ def allege(ev, *, case: str, clause: str, evidence: list[str], summary: str,
             raise InputError(f"item {it.id} is a redacted copy; cite the original item {it.derived_from}")
         if it.id not in [x.id for x in items]:
             items.append(it)
-    signer = ev._registered_signer()
+    signer = ev.log.signer()
     # keep the catalogue's exact bytes in the artifact folder (content-addressed, written once)
     tag, _, _ = ev.store.artifacts.put_bytes(cat.raw)
     assert tag == cat.sha256
@@ -66,23 +66,23 @@ def allege(ev, *, case: str, clause: str, evidence: list[str], summary: str,
         "policy": _policy_ref(cat),
         "evidence": [{"item": it.id, "record_sha256": it.record_hash} for it in items],
         "summary": summary.strip(),
-        "created": timeutil.stamp(),
+        "created": clock.stamp(),
         "signer": signer.actor(),
         "tool": tool_info(),
     }
     signed = sign_record(record, signer, schema="allegation")
-    with ev.store.write() as tx:
+
+    def apply(tx) -> None:
         require_open_case(ev.store, case_row["ref"])
         tx.insert_allegation({"id": aid, "case_ref": case_row["ref"], "clause": cl.id, "status": "open",
                               "created_utc": record["created"]["utc"], "policy_sha256": cat.sha256})
         tx.insert_allegation_event({"id": new_ulid(), "allegation_id": aid, "event": "made", "record": signed.data,
                                     "record_hash": signed.hash, "signature": signed.signature,
                                     "signer": signer.fingerprint, "created_utc": record["created"]["utc"]})
-        tx.append_custody(custody.builder(
-            ev.store.store_id, signer, "allegation.made", subject={"type": "allegation", "id": aid},
-            case=case_row["ref"], details={"record_hash": signed.hash, "clause": cl.id, "summary": summary.strip(),
-                                           "evidence": [it.id for it in items], "policy_sha256": cat.sha256}))
-    ev.after_append()
+
+    ev.log.write("allegation.made", subject={"type": "allegation", "id": aid}, case=case_row["ref"], signer=signer,
+                 details={"record_hash": signed.hash, "clause": cl.id, "summary": summary.strip(),
+                          "evidence": [it.id for it in items], "policy_sha256": cat.sha256}, apply=apply)
     return get_allegation(ev, aid)
 
 
@@ -93,7 +93,7 @@ def withdraw(ev, allegation_id: str, *, reason: str) -> dict:
     if current["status"] == "withdrawn":
         raise InputError(f"allegation {current['id']} is already withdrawn")
     require_open_case(ev.store, current["case"])
-    signer = ev._registered_signer()
+    signer = ev.log.signer()
     made = current["records"][0]
     record = {
         "schema": SCHEMA,
@@ -107,22 +107,22 @@ def withdraw(ev, allegation_id: str, *, reason: str) -> dict:
         "evidence": made["record"]["evidence"],
         "summary": made["record"]["summary"],
         "reason": reason.strip(),
-        "created": timeutil.stamp(),
+        "created": clock.stamp(),
         "signer": signer.actor(),
         "tool": tool_info(),
     }
     signed = sign_record(record, signer, schema="allegation")
-    with ev.store.write() as tx:
+
+    def apply(tx) -> None:
         tx.set_allegation_status(current["id"], "withdrawn")
         tx.insert_allegation_event({"id": new_ulid(), "allegation_id": current["id"], "event": "withdrawn",
                                     "record": signed.data, "record_hash": signed.hash,
                                     "signature": signed.signature, "signer": signer.fingerprint,
                                     "created_utc": record["created"]["utc"]})
-        tx.append_custody(custody.builder(
-            ev.store.store_id, signer, "allegation.withdrawn", subject={"type": "allegation", "id": current["id"]},
-            case=current["case"], details={"record_hash": signed.hash, "reason": reason.strip(),
-                                           "clause": current["clause"]}))
-    ev.after_append()
+
+    ev.log.write("allegation.withdrawn", subject={"type": "allegation", "id": current["id"]}, case=current["case"],
+                 signer=signer, details={"record_hash": signed.hash, "reason": reason.strip(),
+                                         "clause": current["clause"]}, apply=apply)
     return get_allegation(ev, current["id"])
 
 

@@ -14,12 +14,12 @@ no gaps and each ``prev`` names the entry before it.
 
 from __future__ import annotations
 
-from .canonical import canonical_json
-from .digest import sha256_tag
-from .keys import Signer
-from .schemas import schema_id
-from .store import CustodyRow
-from . import timeutil
+from ..canonical import canonical_json
+from ..digest import sha256_tag
+from ..keys import Signer
+from ..schemas import schema_id
+from ..store import CustodyRow
+from .. import clock
 
 __all__ = ["ACTIONS", "SCHEMA", "builder"]
 
@@ -53,7 +53,7 @@ def builder(store_id: str, signer: Signer, action: str, *, subject: dict, case: 
         raise ValueError(f"unknown custody action {action!r}")
 
     def build(seq: int, prev: str | None) -> CustodyRow:
-        time = timeutil.stamp()
+        time = clock.stamp()
         entry = {
             "schema": SCHEMA,
             "store": store_id,

@@ -23,7 +23,7 @@ from typing import Any
 from cryptography import x509
 from rfc3161_client import PKIStatus, VerificationError, VerifierBuilder, decode_timestamp_response
 
-from evidence.errors import InputError, IntegrityError
+from ..errors import InputError, TimestampInvalid
 
 __all__ = ["TimestampInvalid", "verify_timestamp"]
 
@@ -33,9 +33,6 @@ _HASHES = {
     "2.16.840.1.101.3.4.2.3": ("sha512", hashlib.sha512),
 }
 
-
-class TimestampInvalid(IntegrityError):
-    """A stored timestamp does not prove what it claims (``problems`` holds the reason)."""
 
 
 def _fail(message: str) -> TimestampInvalid:

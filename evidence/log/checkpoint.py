@@ -34,7 +34,7 @@ from typing import Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "EM_DASH",

@@ -6,8 +6,9 @@ Import, capture and redaction all call :func:`ingest`, which
 2. copies every artifact into the content-addressed folder, hashing while copying,
    and sniffs its media type from its bytes (and reads image facts with Pillow),
 3. builds the record, validates it against its schema, canonicalises, hashes and signs it,
-4. in one short transaction: re-checks the case, inserts the item, its artifacts
-   and the signed custody entry.
+4. through :meth:`evidence.log.writer.Log.write`, in one short transaction: re-checks the
+   case, inserts the item and its artifacts and appends the signed custody entry; then
+   timestamps the record (when a TSA is configured) and signs a checkpoint.
 
 A process killed at any point leaves either the whole item or nothing (artifact
 files copied before the transaction belong to no item until it commits; verify
@@ -19,18 +20,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from datetime import datetime, timezone
+from typing import Any
 
-from . import custody
-from .errors import CaseClosed, InputError, KeyNotRegistered, UnknownCase
+from . import clock
+from .errors import CaseClosed, InputError, UnknownCase
 from .ids import new_ulid
 from .imaging import image_info
-from .keys import Signer
 from .records import KINDS, build_record, sign_record
 from .sniff import sniff
 from .store import Store
 
-__all__ = ["ArtifactSource", "Ingested", "ingest", "require_open_case", "require_registered"]
+__all__ = ["ArtifactSource", "Ingested", "ingest", "import_files", "require_open_case"]
 
 
 @dataclass
@@ -64,16 +65,10 @@ def require_open_case(store: Store, case_ref: str) -> dict:
     return case
 
 
-def require_registered(store: Store, signer: Signer) -> None:
-    if store.key(signer.fingerprint) is None:
-        raise KeyNotRegistered(f"key {signer.fingerprint} ({signer.name}) is not registered in this store",
-                               hint="register it with `evidence key register`")
-
-
-def ingest(store: Store, signer: Signer, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
+def ingest(log, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
            source: dict, action: str, metadata: dict | None = None, note: str | None = None,
            derived_from: dict | None = None, flags: list[str] | None = None,
-           details: dict | None = None, before_commit: Callable[[Any], None] | None = None) -> Ingested:
+           details: dict | None = None) -> Ingested:
     """Hash, record, sign and log one evidence item. See the module docstring."""
     if kind not in KINDS:
         raise ValueError(f"unknown item kind {kind!r}")
@@ -82,9 +77,10 @@ def ingest(store: Store, signer: Signer, *, case_ref: str, kind: str, artifacts:
     roles = [a.role for a in artifacts]
     if len(set(roles)) != len(roles):
         raise ValueError(f"artifact roles must be unique: {roles}")
+    store: Store = log.store
     case = require_open_case(store, case_ref)
     case_ref = case["ref"]
-    require_registered(store, signer)
+    signer = log.signer()
 
     entries: list[dict] = []
     for art in artifacts:
@@ -118,7 +114,7 @@ def ingest(store: Store, signer: Signer, *, case_ref: str, kind: str, artifacts:
     if details:
         log_details.update(details)
 
-    with store.write() as tx:
+    def apply(tx) -> None:
         require_open_case(store, case_ref)  # again, under the write lock
         tx.insert_item({
             "id": item_id, "case_ref": case_ref, "kind": kind, "record": signed.data,
@@ -129,19 +125,55 @@ def ingest(store: Store, signer: Signer, *, case_ref: str, kind: str, artifacts:
         for e in entries:
             tx.insert_artifact({"item_id": item_id, "role": e["role"], "sha256": e["sha256"], "size": e["size"],
                                 "media_type": e["media_type"]})
-        row = tx.append_custody(custody.builder(
-            store.store_id, signer, action, subject={"type": "item", "id": item_id}, case=case_ref,
-            item_id=item_id, details=log_details))
-        if before_commit is not None:
-            before_commit(tx)
-    return Ingested(item_id=item_id, record=record, record_hash=signed.hash, custody_seq=row.seq)
+
+    seq = log.write(action, subject={"type": "item", "id": item_id}, case=case_ref, item_id=item_id,
+                    details=log_details, apply=apply, signer=signer, timestamp=[(f"item:{item_id}", signed.data)])
+    return Ingested(item_id=item_id, record=record, record_hash=signed.hash, custody_seq=seq)
+
+
+def _check_readable(paths: list[Path]) -> None:
+    if not paths:
+        raise InputError("no files to import", hint="name one or more files")
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"no such file: {p}", hint="check the path")
+        if p.is_dir():
+            raise InputError(f"{p} is a directory, not a file", hint=f"name the files in it, e.g. {p}/*")
+        if not p.is_file():
+            raise InputError(f"{p} is not a regular file")
+        if not os.access(p, os.R_OK):
+            raise InputError(f"cannot read {p}: permission denied", hint="check the file's permissions")
+        try:
+            with open(p, "rb"):
+                pass
+        except OSError as exc:
+            raise InputError(f"cannot read {p}: {exc.strerror}") from None
+
+
+def import_files(log, paths: list[str | os.PathLike], *, case: str, received_from: str, received_at: str,
+                 note: str | None = None) -> list[str]:
+    """Take in files someone else supplied: one item per file. All files are checked before any is taken in.
+
+    Returns the new items' ids."""
+    if not received_from or not received_from.strip():
+        raise InputError("say who supplied the files", hint='e.g. --received-from "complainant"')
+    received = clock.parse_time_stamp(received_at, what="--received-at")
+    require_open_case(log.store, case)
+    paths = [Path(p) for p in paths]
+    _check_readable(paths)
+    log.signer()
+    out = []
+    for p in paths:
+        source = {"type": "supplied", "received_from": received_from.strip(), "received_at": received,
+                  "original_filename": p.name, **file_facts(p)}
+        got = ingest(log, case_ref=case, kind="import", action="item.imported",
+                     artifacts=[ArtifactSource(role="original", path=p, name=p.name)], source=source,
+                     note=note, flags=["empty-file"] if p.stat().st_size == 0 else None)
+        out.append(got.item_id)
+    return out
 
 
 def file_facts(path: Path) -> dict:
     """Facts about a supplied file as it lay on disk when taken in."""
     st = os.stat(path)
-    from datetime import datetime, timezone
-
-    from .timeutil import utc_string
-
-    return {"file_modified_utc": utc_string(datetime.fromtimestamp(st.st_mtime, timezone.utc))}
+    return {"file_modified_utc": clock.utc_string(datetime.fromtimestamp(st.st_mtime, timezone.utc))}

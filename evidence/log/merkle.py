@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Protocol
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "HASH_SIZE",

@@ -22,10 +22,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from .digest import sha256_tag
-from .errors import InputError, NotFound, PolicyError
-from .resources import data_dir
-from .schemas import schema_errors, schema_id
+from ..digest import sha256_tag
+from ..errors import InputError, NotFound, PolicyError
+from ..resources import data_dir
+from ..schemas import schema_errors, schema_id
 
 __all__ = [
     "KINDS",
@@ -231,6 +231,11 @@ def _load(path: Path) -> Catalogue:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise InputError(f"cannot read policy catalogue {shown}: {reason}") from None
+    return catalogue_from_bytes(raw, shown)
+
+
+def catalogue_from_bytes(raw: bytes, shown: str) -> Catalogue:
+    """A catalogue from its exact bytes (``shown`` names it in messages)."""
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:

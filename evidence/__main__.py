@@ -1,0 +1,5 @@
+"""``python -m evidence``: the command line."""
+
+from evidence.cli import run
+
+run()
