@@ -207,7 +207,7 @@ class BareWarm:
 
 # ---- ablation: the tool's requirements added one by one to the bare script (same browser as "bare")
 def _tool_context_kwargs(har_path: Path) -> dict:
-    """What Capturer._capture passes to new_context() with the default CaptureOptions."""
+    """What Capturer passes to new_context() with the default CaptureOptions."""
     import re
 
     from evidence.capture.options import local_timezone
@@ -250,7 +250,7 @@ async def abl_all_reads(browser, url: str, concurrent: bool) -> int:
     """Fresh context + HAR + the tool's other browser reads (fonts/rAF settle, served body, viewport
     screenshot, MHTML, network facts), no settle_ms sleep; sequential as the tool does them, or with the
     independent reads overlapped (a proposal)."""
-    from evidence.capture.page import _SETTLE_JS
+    from evidence.capture.run import SETTLE_JS as _SETTLE_JS
 
     with tempfile.TemporaryDirectory(prefix="bench-har-") as tmp:
         har = Path(tmp) / "capture.har"
@@ -440,15 +440,16 @@ def install_timers() -> None:
     import evidence.log.writer as writer
     import evidence.artifacts as artifacts
     import evidence.capture.page as cpage
+    import evidence.capture.run as crun
     import evidence.extract as extract
     import evidence.ingest as intake
     import evidence.store as store
 
     def evaluate_phase(args, kwargs):
         js = args[1] if len(args) > 1 else kwargs.get("expression", "")
-        if js == cpage._SETTLE_JS:
+        if js == crun.SETTLE_JS:
             return "settle: 2 animation frames"
-        if js == cpage._HEIGHT_JS:
+        if js == crun._HEIGHT_JS:
             return "page height + user agent (evaluate)"
         if "navigator.userAgent" in js:
             return "page height + user agent (evaluate)"
@@ -474,9 +475,9 @@ def install_timers() -> None:
     wrap_async(pa.CDPSession, "send", "MHTML: Page.captureSnapshot")
     wrap_async(pa.CDPSession, "detach", "MHTML: Page.captureSnapshot")
     wrap_async(pa.BrowserContext, "close", "context close (HAR written)")
-    wrap_sync(cpage, "redact_har", "HAR: redact (json load + re-dump)")
+    wrap_sync(crun, "redact_har", "HAR: redact (json load + re-dump)")
     wrap_sync(extract, "extract_page", "extraction (extract_page x2)")
-    _patch(cpage, "asyncio", _AsyncioProxy())
+    _patch(crun, "asyncio", _AsyncioProxy())
     wrap_async(cpage.Capturer, "capture", "capture: other (tempdir, metadata dict, ...)")
     wrap_sync(api.Evidence, "capture", "api: checks (case, key) + loop overhead")
     wrap_sync(record, "keep", "store: metadata schema + json")
