@@ -113,34 +113,80 @@ def _check_canonical(report: VerifyReport, where: str, data: bytes, parsed) -> N
         report.add(where, "bytes are not in RFC 8785 canonical form", "not-canonical")
 
 
+@dataclass
+class _Log:
+    """What the walk of the custody log found, for the checks that follow it."""
+
+    intake: dict[str, list[tuple[int, dict, str | None]]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    cases: dict[str, dict] = field(default_factory=dict)
+    allegations: dict[str, list[dict]] = field(default_factory=dict)
+    entries: list[bytes] = field(default_factory=list)
+
+
 def verify_store(store, *, case: str | None = None, item: str | None = None,
                  progress: Callable[[int, int], None] | None = None, since: bytes | None = None,
                  since_proof: dict | None = None, workers: int | None = None) -> VerifyReport:
     """Verify ``store`` (an open :class:`evidence.store.Store`), or only one case or item of it."""
-    scope = f"item {item}" if item else f"case {case}" if case else "store"
-    report = VerifyReport(scope=scope)
-    root = Path(store.path)
-    store_id = store.meta.get("store_id")
-
-    # ---------------------------------------------------------------- keys
+    report = VerifyReport(scope=f"item {item}" if item else f"case {case}" if case else "store")
     ring = KeyRing()
     key_rows = store.keys()
     for k in key_rows:
         problem = ring.add_pem(k["fingerprint"], k["public_pem"])
         if problem:
             report.add(f"key {k['fingerprint']}", problem, "key-bad")
+    log = _walk_custody(store, report, ring)
+    _check_keys(report, key_rows, log)
+    if not item:
+        _check_cases(store, report, log, case)
+    to_hash = _check_items(store, report, ring, log, case=case, item=item)
+    _rehash(Path(store.path), report, to_hash, progress, workers)
+    _verify_allegations(store, report, ring, log.allegations, case=case, item=item)
+    from .log import verify_log
 
-    # ---------------------------------------------------------------- custody log (always walked whole)
-    intake_entries: dict[str, list[tuple[int, dict, str | None]]] = {}
-    registered_in_log: dict[str, str] = {}
-    cases_in_log: dict[str, dict] = {}
-    allegation_log: dict[str, list[dict]] = {}
-    expected_seq = 1
-    prev_hash: str | None = None
-    n_entries = 0
-    entry_bytes_list: list[bytes] = []
+    verify_log(store, report, ring, log.entries, since=since, since_proof=since_proof)
+    if not item and not case:
+        _note_orphans(store, report)
+    return report
+
+
+def _check_entry_row(report: VerifyReport, ring: KeyRing, row: dict, data: bytes, entry: dict, log: _Log) -> None:
+    """An entry's columns, its signature, and what it says for the checks that follow."""
+    seq, where = row["seq"], f"custody entry {row['seq']}"
+    actor = (entry.get("actor") or {}).get("fingerprint")
+    action = entry.get("action")
+    subject = entry.get("subject") or {}
+    details = entry.get("details") or {}
+    if row["actor"] != actor or row["action"] != action or row["case_ref"] != entry.get("case"):
+        report.add(where, "its indexed columns (actor/action/case) disagree with its signed content", "custody-columns")
+    if action == "key.registered":
+        # a key registers itself: check it with the key named in the entry
+        fp = subject.get("id")
+        if fp and details.get("public_key"):
+            log.keys[fp] = details["public_key"]
+            if fp not in ring.keys:
+                tmp = KeyRing()
+                if tmp.add_pem(fp, details["public_key"]) is None:
+                    ring.keys.setdefault(fp, tmp.keys[fp])
+    sig_problem = ring.check(actor, bytes(row["signature"]), data) if actor else "names no actor"
+    if sig_problem:
+        report.add(where, sig_problem, "custody-signature")
+    if action in INTAKE_ACTIONS and subject.get("type") == "item":
+        log.intake.setdefault(subject.get("id"), []).append((seq, details, entry.get("case")))
+        if row["item_id"] != subject.get("id"):
+            report.add(where, "its indexed item column disagrees with its signed content", "custody-columns")
+    elif action in ("case.opened", "case.closed"):
+        log.cases.setdefault(subject.get("id"), {})[action] = details
+    elif action in ("allegation.made", "allegation.withdrawn"):
+        log.allegations.setdefault(subject.get("id"), []).append({"action": action, "details": details, "seq": seq})
+
+
+def _walk_custody(store, report: VerifyReport, ring: KeyRing) -> _Log:
+    """The custody log, always walked whole: sequence, hashes, chain, canonical form, signatures."""
+    log = _Log()
+    store_id = store.meta.get("store_id")
+    expected_seq, prev_hash = 1, None
     for row in store.iter_custody():
-        n_entries += 1
         seq = row["seq"]
         where = f"custody entry {seq}"
         if seq != expected_seq:
@@ -152,7 +198,7 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
             prev_hash = None  # the link across a gap cannot be checked
         expected_seq = seq + 1
         data = bytes(row["entry"])
-        entry_bytes_list.append(data)
+        log.entries.append(data)
         actual = sha256_tag(data)
         if row["entry_hash"] != actual:
             report.add(where, "stored hash does not match the entry's bytes (entry altered)", "custody-hash")
@@ -175,69 +221,112 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
         if seq == 1 and entry.get("prev") is not None:
             report.add(where, "is the first entry but names a previous one", "custody-chain")
         elif prev_hash is not None and entry.get("prev") != prev_hash:
-            report.add(where, f"does not follow entry {seq - 1} (prev is {entry.get('prev')}, entry {seq - 1} hashes to {prev_hash})",
-                       "custody-chain")
+            report.add(where, f"does not follow entry {seq - 1} (prev is {entry.get('prev')}, entry {seq - 1} "
+                              f"hashes to {prev_hash})", "custody-chain")
         prev_hash = actual
-        actor = (entry.get("actor") or {}).get("fingerprint")
-        action = entry.get("action")
-        subject = entry.get("subject") or {}
-        details = entry.get("details") or {}
-        if row["actor"] != actor or row["action"] != action or row["case_ref"] != entry.get("case"):
-            report.add(where, "its indexed columns (actor/action/case) disagree with its signed content", "custody-columns")
-        if action == "key.registered":
-            # a key registers itself: check it with the key named in the entry
-            fp = subject.get("id")
-            if fp and details.get("public_key"):
-                registered_in_log[fp] = details["public_key"]
-                if fp not in ring.keys:
-                    tmp = KeyRing()
-                    if tmp.add_pem(fp, details["public_key"]) is None:
-                        ring.keys.setdefault(fp, tmp.keys[fp])
-        sig_problem = ring.check(actor, bytes(row["signature"]), data) if actor else "names no actor"
-        if sig_problem:
-            report.add(where, sig_problem, "custody-signature")
-        if action in INTAKE_ACTIONS and subject.get("type") == "item":
-            intake_entries.setdefault(subject.get("id"), []).append((seq, details, entry.get("case")))
-            if row["item_id"] != subject.get("id"):
-                report.add(where, "its indexed item column disagrees with its signed content", "custody-columns")
-        elif action in ("case.opened", "case.closed"):
-            cases_in_log.setdefault(subject.get("id"), {})[action] = details
-        elif action in ("allegation.made", "allegation.withdrawn"):
-            allegation_log.setdefault(subject.get("id"), []).append({"action": action, "details": details, "seq": seq})
-    report.counts["custody_entries"] = n_entries
+        _check_entry_row(report, ring, row, data, entry, log)
+    report.counts["custody_entries"] = len(log.entries)
+    return log
 
+
+def _check_keys(report: VerifyReport, key_rows: list[dict], log: _Log) -> None:
     for k in key_rows:
         fp = k["fingerprint"]
-        if fp not in registered_in_log:
+        if fp not in log.keys:
             report.add(f"key {fp}", "is in the store but no custody entry registers it (added behind the tool's back?)",
                        "key-unlogged")
-        elif registered_in_log[fp].strip() != (k["public_pem"] or "").strip():
+        elif log.keys[fp].strip() != (k["public_pem"] or "").strip():
             report.add(f"key {fp}", "differs from the public key its custody entry registered", "key-mismatch")
-    logged_only = set(registered_in_log) - {k["fingerprint"] for k in key_rows}
-    for fp in sorted(logged_only):
+    for fp in sorted(set(log.keys) - {k["fingerprint"] for k in key_rows}):
         report.add(f"key {fp}", "was registered in the custody log but is missing from the store", "key-missing")
 
-    # ---------------------------------------------------------------- cases
-    case_rows = store.cases()
-    if not item:
-        for c in case_rows:
-            if case and c["ref"] != case:
-                continue
-            log = cases_in_log.get(c["ref"], {})
-            if "case.opened" not in log:
-                report.add(f"case {c['ref']}", "no custody entry opened it", "case-unlogged")
-            if c["status"] == "closed" and "case.closed" not in log:
-                report.add(f"case {c['ref']}", "is closed but no custody entry closed it", "case-unlogged")
-            if c["status"] == "open" and "case.closed" in log:
-                report.add(f"case {c['ref']}", "was closed in the custody log but the store shows it open", "case-reopened")
-        known_refs = {c["ref"].lower() for c in case_rows}
-        for ref in cases_in_log:
-            if case and ref != case:
-                continue
-            if ref and ref.lower() not in known_refs:
-                report.add(f"case {ref}", "was opened in the custody log but is missing from the store", "case-missing")
 
-    # ---------------------------------------------------------------- items and records
+def _check_cases(store, report: VerifyReport, log: _Log, case: str | None) -> None:
+    case_rows = store.cases()
+    for c in case_rows:
+        if case and c["ref"] != case:
+            continue
+        logged = log.cases.get(c["ref"], {})
+        if "case.opened" not in logged:
+            report.add(f"case {c['ref']}", "no custody entry opened it", "case-unlogged")
+        if c["status"] == "closed" and "case.closed" not in logged:
+            report.add(f"case {c['ref']}", "is closed but no custody entry closed it", "case-unlogged")
+        if c["status"] == "open" and "case.closed" in logged:
+            report.add(f"case {c['ref']}", "was closed in the custody log but the store shows it open", "case-reopened")
+    known_refs = {c["ref"].lower() for c in case_rows}
+    for ref in log.cases:
+        if case and ref != case:
+            continue
+        if ref and ref.lower() not in known_refs:
+            report.add(f"case {ref}", "was opened in the custody log but is missing from the store", "case-missing")
+
+
+def _check_record(report: VerifyReport, ring: KeyRing, r: dict, store_id: str | None, log: _Log) -> dict | None:
+    """An item's signed record against its row and the custody log. Returns the record, or None if unreadable."""
+    iid = r["id"]
+    where = f"item {iid}"
+    data = bytes(r["record"])
+    actual = sha256_tag(data)
+    if r["record_hash"] != actual:
+        report.add(where, "record does not match its stored hash (record edited in the database?)", "record-hash")
+    try:
+        rec = _parse(data)
+        if not isinstance(rec, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        report.add(where, f"record is not valid JSON ({exc})", "record-json")
+        problem = ring.check(r["signer"], bytes(r["signature"]), data)
+        if problem:
+            report.add(where, f"record {problem}", "record-signature")
+        return None
+    _check_canonical(report, f"{where} record", data, rec)
+    signer = (rec.get("signer") or {}).get("fingerprint")
+    if signer != r["signer"]:
+        report.add(where, "the signer column disagrees with the signer the record names", "record-columns")
+    problem = ring.check(signer, bytes(r["signature"]), data) if signer else "record names no signer"
+    if problem:
+        report.add(where, f"record {problem}", "record-signature")
+    if rec.get("id") != iid:
+        report.add(where, f"record is for item {rec.get('id')}", "record-columns")
+    if rec.get("case") != r["case_ref"] or rec.get("kind") != r["kind"]:
+        report.add(where, "case or kind column disagrees with the signed record", "record-columns")
+    if rec.get("store") != store_id:
+        report.add(where, "record belongs to another store", "record-store")
+    # the custody log must record this very record
+    logged = log.intake.get(iid, [])
+    if not logged:
+        report.add(where, "no custody entry records its intake", "record-unlogged")
+    elif not any(d.get("record_hash") == actual for _, d, _ in logged):
+        report.add(where, f"custody entry {logged[0][0]} records a different record hash", "record-unlogged")
+    return rec
+
+
+def _check_artifact_rows(report: VerifyReport, iid: str, rec: dict, rows: dict[str, dict],
+                         to_hash: dict[str, list[tuple[str, int]]]) -> None:
+    rec_arts = rec.get("artifacts") if isinstance(rec.get("artifacts"), list) else []
+    rec_roles = set()
+    for art in rec_arts:
+        role = art.get("role")
+        rec_roles.add(role)
+        tag = art.get("sha256")
+        awhere = f"artifact {role} of item {iid}"
+        if not is_tag(tag):
+            report.add(awhere, f"record names a malformed hash {tag!r}", "artifact-record")
+            continue
+        row_a = rows.get(role)
+        if row_a is None:
+            report.add(awhere, "is in the record but missing from the artifact table", "artifact-row")
+        elif (row_a["sha256"], row_a["size"], row_a["media_type"]) != (tag, art.get("size"), art.get("media_type")):
+            report.add(awhere, "artifact table row disagrees with the signed record", "artifact-row")
+        to_hash.setdefault(tag, []).append((awhere, art.get("size")))
+    for role in set(rows) - rec_roles:
+        report.add(f"artifact {role} of item {iid}", "is in the artifact table but not in the signed record",
+                   "artifact-row")
+
+
+def _check_items(store, report: VerifyReport, ring: KeyRing, log: _Log, *, case: str | None,
+                 item: str | None) -> dict[str, list[tuple[str, int]]]:
+    """Records and artifact rows; returns the files to re-hash (tag -> [(where, size)])."""
     if item:
         row = store.item(item)
         item_rows = [row] if row else []
@@ -246,76 +335,27 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
     artifacts_by_item: dict[str, list[dict]] = {}
     for a in store.all_artifacts():
         artifacts_by_item.setdefault(a["item_id"], []).append(a)
-    to_hash: dict[str, list[tuple[str, int]]] = {}  # tag -> [(where, size)]
-    seen_items = set()
+    to_hash: dict[str, list[tuple[str, int]]] = {}
+    store_id = store.meta.get("store_id")
     for r in item_rows:
-        iid = r["id"]
-        seen_items.add(iid)
-        where = f"item {iid}"
-        data = bytes(r["record"])
-        actual = sha256_tag(data)
-        if r["record_hash"] != actual:
-            report.add(where, "record does not match its stored hash (record edited in the database?)", "record-hash")
-        try:
-            rec = _parse(data)
-            if not isinstance(rec, dict):
-                raise ValueError("not a JSON object")
-        except (ValueError, UnicodeDecodeError) as exc:
-            report.add(where, f"record is not valid JSON ({exc})", "record-json")
-            problem = ring.check(r["signer"], bytes(r["signature"]), data)
-            if problem:
-                report.add(where, f"record {problem}", "record-signature")
-            continue
-        _check_canonical(report, f"{where} record", data, rec)
-        signer = (rec.get("signer") or {}).get("fingerprint")
-        if signer != r["signer"]:
-            report.add(where, "the signer column disagrees with the signer the record names", "record-columns")
-        problem = ring.check(signer, bytes(r["signature"]), data) if signer else "record names no signer"
-        if problem:
-            report.add(where, f"record {problem}", "record-signature")
-        if rec.get("id") != iid:
-            report.add(where, f"record is for item {rec.get('id')}", "record-columns")
-        if rec.get("case") != r["case_ref"] or rec.get("kind") != r["kind"]:
-            report.add(where, "case or kind column disagrees with the signed record", "record-columns")
-        if rec.get("store") != store_id:
-            report.add(where, "record belongs to another store", "record-store")
-        # the custody log must record this very record
-        logged = intake_entries.get(iid, [])
-        if not logged:
-            report.add(where, "no custody entry records its intake", "record-unlogged")
-        elif not any(d.get("record_hash") == actual for _, d, _ in logged):
-            report.add(where, f"custody entry {logged[0][0]} records a different record hash", "record-unlogged")
-        # artifacts: record vs rows vs files
-        rec_arts = rec.get("artifacts") if isinstance(rec.get("artifacts"), list) else []
-        rows = {a["role"]: a for a in artifacts_by_item.get(iid, [])}
-        rec_roles = set()
-        for art in rec_arts:
-            role = art.get("role")
-            rec_roles.add(role)
-            tag = art.get("sha256")
-            awhere = f"artifact {role} of item {iid}"
-            if not is_tag(tag):
-                report.add(awhere, f"record names a malformed hash {tag!r}", "artifact-record")
-                continue
-            row_a = rows.get(role)
-            if row_a is None:
-                report.add(awhere, "is in the record but missing from the artifact table", "artifact-row")
-            elif (row_a["sha256"], row_a["size"], row_a["media_type"]) != (tag, art.get("size"), art.get("media_type")):
-                report.add(awhere, "artifact table row disagrees with the signed record", "artifact-row")
-            to_hash.setdefault(tag, []).append((awhere, art.get("size")))
-        for role in set(rows) - rec_roles:
-            report.add(f"artifact {role} of item {iid}", "is in the artifact table but not in the signed record",
-                       "artifact-row")
-    # items logged but missing
+        rec = _check_record(report, ring, r, store_id, log)
+        if rec is not None:
+            rows = {a["role"]: a for a in artifacts_by_item.get(r["id"], [])}
+            _check_artifact_rows(report, r["id"], rec, rows, to_hash)
     if not item:
-        for iid, entries in intake_entries.items():
-            if iid in seen_items or (case and all(c != case for _, _, c in entries)):
+        seen = {r["id"] for r in item_rows}
+        for iid, entries in log.intake.items():
+            if iid in seen or (case and all(c != case for _, _, c in entries)):
                 continue
             report.add(f"item {iid}", f"was logged (custody entry {entries[0][0]}) but is missing from the store",
                        "item-missing")
     report.counts["items"] = len(item_rows)
+    return to_hash
 
-    # ---------------------------------------------------------------- artifact files (parallel re-hash)
+
+def _rehash(root: Path, report: VerifyReport, to_hash: dict[str, list[tuple[str, int]]],
+            progress: Callable[[int, int], None] | None, workers: int | None) -> None:
+    """Re-hash every artifact file, in parallel, and compare with the signed records."""
     total = sum(max(0, sizes[0][1] or 0) for sizes in to_hash.values())
     report.counts["artifacts"] = sum(len(v) for v in to_hash.values())
     report.counts["artifact_files"] = len(to_hash)
@@ -323,19 +363,17 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
     done = 0
 
     def check(tag: str):
-        path = _artifact_path(root, tag)
         try:
-            got, size = hash_file(path)
+            got, size = hash_file(_artifact_path(root, tag))
         except FileNotFoundError:
             return tag, None, None, "missing"
         except OSError as exc:
             return tag, None, None, f"unreadable ({exc.strerror})"
         return tag, got, size, None
 
-    n_workers = workers or min(4, (os.cpu_count() or 1))
     if progress:
         progress(0, total)
-    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers or min(4, (os.cpu_count() or 1)))) as pool:
         for tag, got, size, err in pool.map(check, list(to_hash)):
             for awhere, want_size in to_hash[tag]:
                 if err == "missing":
@@ -352,28 +390,18 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
             if progress:
                 progress(done, total)
 
-    # ---------------------------------------------------------------- allegations (records of their own)
-    _verify_allegations(store, report, ring, allegation_log, case=case, item=item)
 
-    # ---------------------------------------------------------------- the Merkle log and checkpoints
-    from .log import verify_log
-
-    verify_log(store, report, ring, entry_bytes_list, since=since, since_proof=since_proof)
-
-    # ---------------------------------------------------------------- leftovers (notes, not problems)
-    if not item and not case:
-        referenced = {a["sha256"] for a in store.all_artifacts()} | set(store.policy_hashes())
-        base = root / "artifacts" / "sha256"
-        orphans = 0
-        if base.is_dir():
-            for sub in base.iterdir():
-                if sub.is_dir():
-                    for f in sub.iterdir():
-                        if "sha256:" + f.name not in referenced:
-                            orphans += 1
-        if orphans:
-            report.notes.append(f"{orphans} artifact file(s) belong to no item (an interrupted intake); they are harmless")
-    return report
+def _note_orphans(store, report: VerifyReport) -> None:
+    """Artifact files no item names (left by an interrupted intake): a note, not a problem."""
+    referenced = {a["sha256"] for a in store.all_artifacts()} | set(store.policy_hashes())
+    base = Path(store.path) / "artifacts" / "sha256"
+    orphans = 0
+    if base.is_dir():
+        for sub in base.iterdir():
+            if sub.is_dir():
+                orphans += sum(1 for f in sub.iterdir() if "sha256:" + f.name not in referenced)
+    if orphans:
+        report.notes.append(f"{orphans} artifact file(s) belong to no item (an interrupted intake); they are harmless")
 
 
 def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *, case, item) -> None:
