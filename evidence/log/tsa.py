@@ -268,14 +268,36 @@ def request_timestamp(data: bytes, url: str, root_pem: bytes, *, timeout: float 
         raise TSAInvalid("rfc3161-client built a request without nonce or with a wrong imprint")
 
     body = _post(url, request.as_bytes(), timeout)
+    response = _granted_response(url, body)
+    info = _check_token(url, response, digest, nonce)
 
+    verifier = VerifierBuilder(roots=list(roots), nonce=nonce).build()
+    try:
+        verifier.verify(response, digest)
+    except (VerificationError, ValueError) as exc:
+        raise TSAInvalid(
+            f"the token from {url} does not verify against the configured TSA root: {_reason(exc)}",
+            hint=_CONFIG_HINT,
+        ) from None
+
+    return TimestampResult(
+        response=body,
+        gen_time=_rfc3339(info.gen_time),
+        serial=str(info.serial_number),
+        tsa_url=url,
+        nonce=str(nonce),
+        policy=info.policy.dotted_string if info.policy is not None else None,
+    )
+
+
+def _granted_response(url: str, body: bytes):
+    """The TSA's answer decoded; refused unless its status is granted."""
     try:
         response = decode_timestamp_response(body)
     except ValueError as exc:
         raise TSAInvalid(
             f"{url} sent something that is not a timestamp response ({_reason(exc)})", hint=_CONFIG_HINT
         ) from None
-
     try:
         status = PKIStatus(response.status)
     except ValueError:
@@ -292,18 +314,19 @@ def request_timestamp(data: bytes, url: str, root_pem: bytes, *, timeout: float 
             f"{url} refused the timestamp: status {status.name.lower()}{': ' + text if text else ''}",
             hint=f"{_RETRY_HINT}, or {_CONFIG_HINT}",
         )
+    return response
 
+
+def _check_token(url: str, response, digest: bytes, nonce: int):
+    """The token's TSTInfo, checked to be over ``digest`` with our ``nonce``."""
     try:
         info = response.tst_info
         algorithm = info.message_imprint.hash_algorithm
         imprint = info.message_imprint.message
         got_nonce = info.nonce
-        serial = info.serial_number
-        gen_time = info.gen_time
-        policy = info.policy
+        info.serial_number, info.gen_time, info.policy  # noqa: B018 - read now, so a bad token fails here
     except ValueError as exc:
         raise TSAInvalid(f"{url} granted but sent no readable token ({_reason(exc)})", hint=_CONFIG_HINT) from None
-
     if algorithm != SHA256_OID or imprint != digest:
         raise TSAInvalid(
             f"{url} timestamped other data (message imprint mismatch); the token was not stored",
@@ -314,21 +337,4 @@ def request_timestamp(data: bytes, url: str, root_pem: bytes, *, timeout: float 
             f"{url} answered with another nonce (a replayed or misrouted reply); the token was not stored",
             hint=f"{_RETRY_HINT}; if it persists, {_CONFIG_HINT}",
         )
-
-    verifier = VerifierBuilder(roots=list(roots), nonce=nonce).build()
-    try:
-        verifier.verify(response, digest)
-    except (VerificationError, ValueError) as exc:
-        raise TSAInvalid(
-            f"the token from {url} does not verify against the configured TSA root: {_reason(exc)}",
-            hint=_CONFIG_HINT,
-        ) from None
-
-    return TimestampResult(
-        response=body,
-        gen_time=_rfc3339(gen_time),
-        serial=str(serial),
-        tsa_url=url,
-        nonce=str(nonce),
-        policy=policy.dotted_string if policy is not None else None,
-    )
+    return info
