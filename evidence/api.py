@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import clock
 from .capture.options import CaptureOptions, parse_viewport
 from .config import resolve_key_file, resolve_store_path
-from .errors import InputError, KeyNotRegistered, NoKey, UnknownCase, UnknownItem
+from .errors import InputError, KeyNotRegistered, KeyNotTrusted, NoKey, UnknownCase, UnknownItem
 from .ingest import require_open_case
 from .keys import ROLES, Signer, load_signer
 from .log.writer import Log
@@ -43,6 +42,7 @@ __all__ = ["Evidence", "Item", "CustodyEntry", "CaptureOutcome", "CaptureOptions
            "validate_case_ref", "parse_viewport", "verify_pack", "clauses", "run_demo", "doctor", "record_session",
            "SETTINGS", "ROLES"]
 
+APPROVER_ROLES = ("supervisor", "administrator")
 CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,62}$")
 
 
@@ -135,19 +135,44 @@ class Evidence:
             return KeyCreated(signer, ev.store.path)
 
     def register_key(self, signer: Signer | None = None) -> dict:
-        """Register ``signer``'s public key in this store (idempotent)."""
+        """Register ``signer``'s public key in this store (idempotent).
+
+        The first key registered in a store seals it (``store.created``) and is trusted; any other key may
+        write only once a trusted supervisor or administrator approves it (:meth:`approve_key`)."""
         signer = signer or self.signer
         existing = self.store.key(signer.fingerprint)
         if existing:
             return existing
         ident = signer.identity
-        row = {"fingerprint": ident.fingerprint, "name": ident.name, "email": ident.email, "role": ident.role,
-               "public_pem": ident.public_pem, "registered_utc": clock.stamp()["utc"]}
+        key = {"name": ident.name, "email": ident.email, "role": ident.role, "public_key": ident.public_pem}
+        first = self.store.custody_size() == 0
+        if first:
+            meta = self.store.meta
+            self.log.write("store.created", subject={"type": "store", "id": self.store.store_id}, signer=signer,
+                           details={"format": meta["format"], "version": int(meta["version"]),
+                                    "created_utc": meta["created_utc"], "creator": dict(key, fingerprint=ident.fingerprint)},
+                           checkpoint=False)
         self.log.write("key.registered", subject={"type": "key", "id": ident.fingerprint}, signer=signer,
-                       details={"name": ident.name, "email": ident.email, "role": ident.role,
-                                "public_key": ident.public_pem},
-                       apply=lambda tx: tx.insert_key(row))
+                       details=key, attach={"creator": first})
         return self.store.key(signer.fingerprint)
+
+    def approve_key(self, fp_or_prefix: str) -> dict:
+        """Approve a registered key to write in this store (by a trusted supervisor, administrator or the creator)."""
+        k = self.key(fp_or_prefix)
+        if k["trusted"]:
+            raise InputError(f"key {k['fingerprint']} ({k['name']}) is already trusted in this store")
+        signer = self.log.signer()
+        if signer.identity.role not in APPROVER_ROLES and not self._is_creator(signer.fingerprint):
+            raise KeyNotTrusted(f"your key ({signer.name}, {signer.identity.role}) may not approve keys",
+                                hint="a supervisor or administrator, or whoever created the store, approves keys")
+        self.log.write("key.trusted", subject={"type": "key", "id": k["fingerprint"]}, signer=signer,
+                       details={"fingerprint": k["fingerprint"], "name": k["name"], "email": k["email"],
+                                "role": k["role"]})
+        return self.store.key(k["fingerprint"])
+
+    def _is_creator(self, fingerprint: str) -> bool:
+        first = self.store.custody_entry(1)
+        return first is not None and first["action"] == "store.created" and first["actor"] == fingerprint
 
     def keys(self) -> list[dict]:
         return self.store.keys()
@@ -176,26 +201,36 @@ class Evidence:
         validate_case_ref(ref)
         if not title or not title.strip():
             raise InputError("a case needs a title", hint='e.g. --title "Posts about a colleague"')
-        signer = self.log.signer()
-        row = {"ref": ref, "title": title.strip(), "subject": subject, "complainant": complainant,
-               "status": "open", "opened_utc": clock.stamp()["utc"], "opened_by": signer.fingerprint}
-        self.log.write("case.opened", subject={"type": "case", "id": ref}, case=ref, signer=signer,
-                       details={"title": title.strip(), "subject": subject, "complainant": complainant},
-                       apply=lambda tx: tx.insert_case(row))
+        if self.store.case(ref) is not None:
+            from .errors import DuplicateCase
+
+            raise DuplicateCase(f"case {ref} already exists", hint="choose another reference, or use that case")
+        self.log.write("case.opened", subject={"type": "case", "id": ref}, case=ref,
+                       details={"title": title.strip(), "subject": subject, "complainant": complainant})
         return self.case(ref)
+
+    def update_case(self, ref: str, *, title: str | None = None, subject: str | None = None,
+                    complainant: str | None = None) -> dict:
+        """Change a case's title or parties (the change and its author are in the signed log)."""
+        case = require_open_case(self.store, ref)
+        changes = {k: (v.strip() if k == "title" else v) for k, v in
+                   (("title", title), ("subject", subject), ("complainant", complainant)) if v is not None}
+        if "title" in changes and not changes["title"]:
+            raise InputError("a case needs a title")
+        changes = {k: v for k, v in changes.items() if v != case[k]}
+        if not changes:
+            raise InputError("nothing to change", hint="give --title, --subject or --complainant with a new value")
+        self.log.write("case.updated", subject={"type": "case", "id": case["ref"]}, case=case["ref"],
+                       details={"changes": changes, "before": {k: case[k] for k in changes}},
+                       check=lambda: require_open_case(self.store, case["ref"]))
+        return self.case(case["ref"])
 
     def close_case(self, ref: str, *, reason: str) -> dict:
         if not reason or not reason.strip():
             raise InputError("closing a case needs a reason", hint='e.g. --reason "panel decided 2026-12-01"')
         case = require_open_case(self.store, ref)
-        signer = self.log.signer()
-
-        def apply(tx) -> None:
-            require_open_case(self.store, case["ref"])
-            tx.close_case(case["ref"], clock.stamp()["utc"], signer.fingerprint, reason.strip())
-
-        self.log.write("case.closed", subject={"type": "case", "id": case["ref"]}, case=case["ref"], signer=signer,
-                       details={"reason": reason.strip()}, apply=apply)
+        self.log.write("case.closed", subject={"type": "case", "id": case["ref"]}, case=case["ref"],
+                       details={"reason": reason.strip()}, check=lambda: require_open_case(self.store, case["ref"]))
         return self.case(case["ref"])
 
     def case(self, ref: str) -> dict:
@@ -373,9 +408,10 @@ class Evidence:
         from .settings import check
 
         stored = check(key, value)
-        shown = sha256_tag(stored.encode()) if key == "tsa.root" and stored else stored
-        self.log.write("config.set", subject={"type": "setting", "id": key}, details={"key": key, "value": shown},
-                       apply=lambda tx: tx.set_setting(key, stored))
+        details = {"key": key, "value": stored}
+        if key == "tsa.root" and stored:
+            details["sha256"] = sha256_tag(stored.encode())
+        self.log.write("config.set", subject={"type": "setting", "id": key}, details=details)
         return stored
 
     # ------------------------------------------------------------ verify
@@ -399,10 +435,12 @@ class Evidence:
         since_proof = self.log.consistency_from(since) if since is not None else None
         report = verify_store(self.store, case=scope_case, item=scope_item, progress=progress, since=since,
                               since_proof=since_proof, workers=workers)
-        if log and self.has_signer():
+        if log and self.store.read_only:
+            report.notes.append("this run was not logged: the store is read-only")
+        elif log and self.has_signer():
             try:
                 signer = self.log.signer()
-            except (NoKey, KeyNotRegistered) as exc:
+            except (NoKey, KeyNotRegistered, KeyNotTrusted) as exc:
                 report.notes.append(f"this run was not logged: {exc}")
             else:
                 report.logged_as = self.log.write(

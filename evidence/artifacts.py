@@ -9,6 +9,7 @@ rewrites or deletes a file here.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -78,11 +79,17 @@ class ArtifactFolder:
             tag = TAG + h.hexdigest()
             self._commit(tmp_path, tag)
             return tag, size, head
-        except BaseException:
+        except BaseException as exc:
             try:
                 os.unlink(tmp_path)
             except FileNotFoundError:
                 pass
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                from .errors import DiskFull
+
+                raise DiskFull(f"the disk holding the store is full; nothing was written ({exc.strerror})",
+                               hint="free some space and run the command again (what was stored before is intact)"
+                               ) from None
             raise
 
     def put_file(self, path: str | os.PathLike) -> tuple[str, int, bytes]:

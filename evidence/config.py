@@ -18,6 +18,7 @@ import platformdirs
 
 __all__ = [
     "config_dir",
+    "state_dir",
     "default_store_path",
     "resolve_store_path",
     "resolve_key_file",
@@ -31,6 +32,12 @@ APP = "evidence"
 def config_dir() -> Path:
     env = os.environ.get("EVIDENCE_CONFIG_DIR")
     return Path(env) if env else Path(platformdirs.user_config_dir(APP))
+
+
+def state_dir() -> Path:
+    """Where the tool keeps what outlives a store's own files (the checkpoint witnesses)."""
+    env = os.environ.get("EVIDENCE_STATE_DIR")
+    return Path(env) if env else Path(platformdirs.user_state_dir(APP))
 
 
 def default_store_path() -> Path:

@@ -22,6 +22,7 @@ code meaning
 8    verification found a problem (artifact, record, custody, pack)
 9    trusted timestamp problem: TSA unreachable, refused, or untrusted
 10   some items of a batch failed (the others were stored)
+11   the disk is full (nothing was written; free space and run it again)
 ==== ===================================================================
 
 Messages are one line and say what to do next; the command line prints them
@@ -35,10 +36,13 @@ __all__ = [
     "StoreError",
     "StoreNotFound",
     "NotAStore",
+    "StoreReadOnly",
+    "DiskFull",
     "KeyProblem",
     "NoKey",
     "WrongPassphrase",
     "KeyNotRegistered",
+    "KeyNotTrusted",
     "NotFound",
     "CaseError",
     "UnknownCase",
@@ -90,6 +94,16 @@ class NotAStore(StoreError):
     pass
 
 
+class StoreReadOnly(StoreError):
+    """The store cannot be written (a read-only mount, no write permission). Reading still works."""
+
+
+class DiskFull(EvidenceError):
+    """The disk is full: nothing was written, and what was stored before is intact."""
+
+    exit_code = 11
+
+
 class KeyProblem(EvidenceError):
     """A signing key is missing, locked with another passphrase, or unknown to the store."""
 
@@ -106,6 +120,10 @@ class WrongPassphrase(KeyProblem):
 
 class KeyNotRegistered(KeyProblem):
     pass
+
+
+class KeyNotTrusted(KeyProblem):
+    """The key is registered but no trusted supervisor or administrator has approved it yet."""
 
 
 class NotFound(EvidenceError):

@@ -114,20 +114,10 @@ def ingest(log, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
     if details:
         log_details.update(details)
 
-    def apply(tx) -> None:
-        require_open_case(store, case_ref)  # again, under the write lock
-        tx.insert_item({
-            "id": item_id, "case_ref": case_ref, "kind": kind, "record": signed.data,
-            "record_hash": signed.hash, "signature": signed.signature, "signer": signer.fingerprint,
-            "created_utc": record["created"]["utc"],
-            "derived_from": (derived_from or {}).get("item"),
-        })
-        for e in entries:
-            tx.insert_artifact({"item_id": item_id, "role": e["role"], "sha256": e["sha256"], "size": e["size"],
-                                "media_type": e["media_type"]})
-
     seq = log.write(action, subject={"type": "item", "id": item_id}, case=case_ref, item_id=item_id,
-                    details=log_details, apply=apply, signer=signer, timestamp=[(f"item:{item_id}", signed.data)])
+                    details=log_details, attach={"record": signed}, signer=signer,
+                    check=lambda: require_open_case(store, case_ref),  # again, under the write lock
+                    timestamp=[(f"item:{item_id}", signed.data)])
     return Ingested(item_id=item_id, record=record, record_hash=signed.hash, custody_seq=seq)
 
 

@@ -28,18 +28,18 @@ import sqlite_utils
 
 from . import clock
 from .artifacts import ArtifactFolder
-from .errors import NotAStore, StoreError, StoreNotFound
+from .errors import DiskFull, NotAStore, StoreError, StoreNotFound, StoreReadOnly
 from .ids import new_uuid
 
 __all__ = ["Store", "CustodyRow", "DB_NAME", "FORMAT", "FORMAT_VERSION"]
 
 DB_NAME = "evidence.db"
 FORMAT = "evidence-store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every table a projection of the signed log (key approval, case updates)
 BUSY_TIMEOUT_MS = 60_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-_APPEND_ONLY = ("custody", "items", "artifacts", "keys", "allegation_events", "checkpoints", "merkle_nodes")
+_APPEND_ONLY = ("custody", "items", "artifacts", "allegation_events", "checkpoints", "merkle_nodes")
 
 
 @dataclass(frozen=True)
@@ -67,15 +67,16 @@ MerkleHook = Callable[[int, bytes, Callable[[int, int], bytes]], list]
 def _schema(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
     db["keys"].create(
-        {"fingerprint": str, "name": str, "email": str, "role": str, "public_pem": str, "registered_utc": str},
-        pk="fingerprint", not_null={"name", "public_pem", "registered_utc"},
+        {"fingerprint": str, "name": str, "email": str, "role": str, "public_pem": str, "registered_utc": str,
+         "trusted": int, "trusted_by": str, "trusted_utc": str},
+        pk="fingerprint", not_null={"name", "public_pem", "registered_utc", "trusted"},
     )
     db.execute(
         """CREATE TABLE cases (
             ref TEXT PRIMARY KEY COLLATE NOCASE,
             title TEXT NOT NULL, subject TEXT, complainant TEXT,
             status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
-            opened_utc TEXT NOT NULL, opened_by TEXT NOT NULL,
+            opened_utc TEXT NOT NULL, opened_by TEXT NOT NULL, updated_utc TEXT,
             closed_utc TEXT, closed_by TEXT, close_reason TEXT)"""
     )
     db["items"].create(
@@ -125,8 +126,9 @@ def _schema(db: sqlite_utils.Database) -> None:
                 f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
             )
-    db.execute("CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases "
-               "BEGIN SELECT RAISE(ABORT, 'cases are never deleted'); END")
+    for table in ("cases", "keys", "allegations"):
+        db.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                   f"BEGIN SELECT RAISE(ABORT, '{table} are never deleted'); END")
 
 
 def _like_prefix(prefix: str) -> str:
@@ -134,7 +136,30 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _connect(db_path: Path) -> sqlite3.Connection:
+def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """An SQLite error as the user should read it: a full disk is a full disk."""
+    text = str(exc)
+    if "disk is full" in text or "SQLITE_FULL" in text:
+        return DiskFull(f"the disk holding the store {path} is full; nothing was written",
+                        hint="free some space and run the command again (what was stored before is intact)")
+    if "readonly" in text or "read-only" in text:
+        return StoreReadOnly(f"the store {path} cannot be written: {text}",
+                             hint="check its permissions, or use a writable copy")
+    return StoreError(f"the store {path} could not be used: {text}", hint="run `evidence verify`")
+
+
+def _writable(path: Path, db_path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(db_path, os.W_OK)
+
+
+def _connect(db_path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        # a read-only folder or file: SQLite cannot make the WAL index next to it, so open it immutable
+        # (nobody can be writing to a store nobody may write to)
+        uri = f"{db_path.resolve().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA cache_size = -32768")
+        return conn
     conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -147,9 +172,10 @@ def _connect(db_path: Path) -> sqlite3.Connection:
 class Store:
     """An open evidence store. Use :meth:`init` to make one and :meth:`open` to open one."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = Path(path)
         self.conn = conn
+        self.read_only = read_only
         self.db = sqlite_utils.Database(conn)
         self.artifacts = ArtifactFolder(self.path)
         self._meta = {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM meta")}
@@ -206,10 +232,13 @@ class Store:
             raise StoreError(f"cannot read {db_path}: {exc.strerror}") from None
         if magic != SQLITE_MAGIC:
             raise NotAStore(f"{db_path} is not an SQLite database", hint="the store is damaged or this is not a store; restore it from a backup")
+        read_only = not _writable(path, db_path)
         try:
-            conn = _connect(db_path)
+            conn = _connect(db_path, read_only=read_only)
             rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "no such table" not in str(exc):
+                raise _store_error(exc, path) from None
             raise NotAStore(f"{db_path} cannot be read as an evidence store: {exc}",
                             hint="the store is damaged; restore it from a backup") from None
         if rows.get("format") != FORMAT:
@@ -217,8 +246,14 @@ class Store:
         if int(rows.get("version", "0")) > FORMAT_VERSION:
             raise StoreError(f"store format {rows.get('version')} is newer than this tool understands",
                              hint="upgrade evidence")
-        store = cls(path, conn)
-        store.artifacts.clean_tmp()
+        if int(rows.get("version", "0")) < FORMAT_VERSION:
+            raise StoreError(f"store format {rows.get('version')} was made by an earlier evidence (0.1) whose tables "
+                             f"were not all stated in the signed log; this version reads format {FORMAT_VERSION}",
+                             hint="keep using evidence 0.1 for it (its packs and verify still work), and open new "
+                                  "cases in a new store")
+        store = cls(path, conn, read_only=read_only)
+        if not read_only:
+            store.artifacts.clean_tmp()
         return store
 
     def close(self) -> None:
@@ -242,13 +277,37 @@ class Store:
     @contextmanager
     def write(self) -> Iterator["_Tx"]:
         """A short write transaction. Everything in it lands together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise StoreReadOnly(f"the store {self.path} is read-only; nothing can be added to it",
+                                hint="list, show, verify and bundle (to a file elsewhere) still work; for other "
+                                     "commands use a writable copy")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _store_error(exc, self.path) from None
         try:
             yield _Tx(self)
             self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):
+                raise _store_error(exc, self.path) from None
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator["Store"]:
+        """Read one consistent state of the store, whatever other processes write meanwhile (WAL snapshot)."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.execute("SELECT count(*) FROM meta").fetchone()  # the read transaction starts here
+            yield self
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------------ reading
     def _one(self, sql: str, params: tuple = ()) -> dict | None:
@@ -404,6 +463,17 @@ class _Tx:
 
     def insert_key(self, row: dict) -> None:
         self._insert("keys", row)
+
+    def trust_key(self, fingerprint: str, by: str, when: str) -> None:
+        self.conn.execute("UPDATE keys SET trusted = 1, trusted_by = ?, trusted_utc = ? WHERE fingerprint = ?",
+                          (by, when, fingerprint))
+
+    def update_case(self, ref: str, fields: dict, when: str) -> None:
+        allowed = {"title", "subject", "complainant"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"case fields to update must be among {sorted(allowed)}")
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        self.conn.execute(f"UPDATE cases SET {cols}, updated_utc = ? WHERE ref = ?", (*fields.values(), when, ref))
 
     def insert_case(self, row: dict) -> None:
         try:

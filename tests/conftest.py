@@ -46,6 +46,8 @@ def env(tmp_path, monkeypatch):
     monkeypatch.delenv("EVIDENCE_BROWSER", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("EVIDENCE_STATE_DIR", str(tmp_path / "state"))
     return {"store": store, "config": cfg, "tmp": tmp_path}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import stat
 import subprocess
 
 import pytest
 
-from conftest import CASE, make_png
+from conftest import CASE, PASSPHRASE, make_png
 from evidence.errors import InputError, NoKey, WrongPassphrase
 from evidence.keys import create_key, load_signer
 
@@ -106,9 +108,14 @@ def test_two_investigators_share_a_store(ready, run, env, monkeypatch, tmp_path)
     r = run("key", "create", "--name", "B. Examiner", "--email", "b@uni.example", "--role", "examiner")
     assert r.code == 0, r
     png = make_png(tmp_path / "b.png", color="green")
-    r = run("import", png, "--case", CASE, "--received-from", "complainant", "--received-at", "2026-11-21T10:00Z")
+    args = ("import", png, "--case", CASE, "--received-from", "complainant", "--received-at", "2026-11-21T10:00Z")
+    r = run(*args)
+    assert r.code == 4 and "not yet approved" in r.err and "evidence key approve" in r.err, r
+    b_fp = load_signer(json.loads((tmp_path / "second" / "config.json").read_text())["default_key"],
+                       b"second pass").fingerprint
+    approve_as_creator(env, b_fp)
+    r = run(*args)
     assert r.code == 0, r
-    import json
 
     keys = json.loads(run("key", "list", "--json").out)
     assert {k["name"] for k in keys} == {"A. Investigator", "B. Examiner"}
@@ -123,7 +130,19 @@ def test_unregistered_key_is_refused(ready, env, tmp_path, monkeypatch, run):
     r = run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t")
     assert r.code == 4 and "not registered" in r.err and "evidence key register" in r.err
     assert run("--key-file", tmp_path / "c.key.pem", "key", "register").code == 0
+    r = run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t")
+    assert r.code == 4 and "not yet approved" in r.err, r
+    approve_as_creator(env, load_signer(tmp_path / "c.key.pem", b"pw3").fingerprint)
     assert run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t").code == 0
+
+
+def approve_as_creator(env, fingerprint: str) -> None:
+    """The store's creator (the `ready` fixture's key) approves another key."""
+    import evidence
+
+    creator_key = json.loads((env["config"] / "config.json").read_text())["default_key"]
+    with evidence.Evidence.open(key_file=creator_key, passphrase=PASSPHRASE.encode()) as ev:
+        ev.approve_key(fingerprint)
 
 
 def test_load_signer_errors(tmp_path):

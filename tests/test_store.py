@@ -21,7 +21,7 @@ def test_init_layout_and_wal(env, run):
     conn = sqlite3.connect(store / "evidence.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     meta = dict(conn.execute("SELECT key, value FROM meta"))
-    assert meta["format"] == "evidence-store" and meta["version"] == "1"
+    assert meta["format"] == "evidence-store" and meta["version"] == "2"
 
 
 def test_store_found_by_flag_then_env_then_default(env, run, monkeypatch, tmp_path):

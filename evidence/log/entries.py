@@ -26,8 +26,11 @@ __all__ = ["ACTIONS", "SCHEMA", "builder"]
 SCHEMA = schema_id("custody-entry")
 
 ACTIONS = {
+    "store.created": "the store was sealed by its first key, which it trusts",
     "key.registered": "a public key was registered in the store",
+    "key.trusted": "a registered key was approved to write by a trusted supervisor or administrator",
     "case.opened": "a case was opened",
+    "case.updated": "a case's title or parties were changed",
     "case.closed": "a case was closed",
     "item.imported": "files supplied by someone else were taken in",
     "item.captured": "a web page was captured",

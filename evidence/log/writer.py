@@ -2,14 +2,22 @@
 
 Every state change of a store goes through :meth:`Log.write`, which
 
-1. in one short transaction, applies the change's table rows (``apply(tx)``) and appends the
-   signed, hash-chained custody entry that states it (its Merkle leaf and perfect-subtree
-   nodes are added in the same transaction, see :mod:`evidence.log.merkle`);
+1. in one short transaction, appends the signed, hash-chained custody entry that states the
+   change with its full facts (its Merkle leaf and perfect-subtree nodes are added in the same
+   transaction, see :mod:`evidence.log.merkle`) and writes the table rows it implies,
+   derived from the entry itself (:mod:`evidence.log.project`): the tables are a projection
+   of the log, which ``evidence verify`` rebuilds and compares;
 2. then, when timestamp authorities are configured, asks them for RFC 3161 tokens over the
    records taken in (:mod:`evidence.log.timestamps`);
 3. then signs a checkpoint (C2SP signed note: origin ``evidence.store/<store id>``, tree
    size, root, an extension line ``time <RFC 3339 UTC>``) with the key named
-   ``evidence-<first 16 hex of the signer's fingerprint>``, and timestamps it too.
+   ``evidence-<first 16 hex of the signer's fingerprint>``, timestamps it too, and keeps a
+   copy outside the store (the witness, :mod:`evidence.log.witness`), so a store rolled back
+   to an older copy is caught by a plain ``evidence verify``.
+
+Which keys may write is explicit: the key that created the store is trusted, and another key
+only once a trusted supervisor or administrator (or the creator) has approved it
+(``key.trusted``); an unapproved key may only register itself.
 
 A TSA that is down or says no never loses evidence: the token is marked pending and
 ``evidence timestamp --pending`` retries.
@@ -19,14 +27,15 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable
+from typing import Callable
 
 from .. import clock
 from ..digest import tag_hex
-from ..errors import KeyNotRegistered
+from ..errors import KeyNotRegistered, KeyNotTrusted
 from ..keys import Signer
-from . import entries, merkle
+from . import entries, merkle, witness
 from .checkpoint import format_checkpoint, sign_note
+from .project import project
 from .timestamps import Timestamper
 
 __all__ = ["Log", "origin", "key_name"]
@@ -60,15 +69,19 @@ class Log:
         self._has_signer = has_signer
         self.warnings = warnings
         self.timestamps = Timestamper(self)
-        self._grow_tree()
+        self._tree_ready = False
 
     # ------------------------------------------------------------ who writes
-    def signer(self) -> Signer:
-        """The acting investigator's key, which must be registered in this store."""
+    def signer(self, *, trusted: bool = True) -> Signer:
+        """The acting investigator's key, which must be registered in this store (and approved, ``trusted``)."""
         signer = self._signer()
-        if self.store.key(signer.fingerprint) is None:
+        row = self.store.key(signer.fingerprint)
+        if row is None:
             raise KeyNotRegistered(f"key {signer.fingerprint} ({signer.name}) is not registered in this store",
                                    hint="register it with `evidence key register`")
+        if trusted and not row["trusted"]:
+            raise KeyNotTrusted(f"key {signer.fingerprint} ({signer.name}) is registered but not yet approved in this "
+                                "store", hint=f"ask a supervisor to run `evidence key approve {signer.fingerprint}`")
         return signer
 
     def can_sign(self) -> bool:
@@ -76,17 +89,22 @@ class Log:
 
     # ------------------------------------------------------------ writing
     def write(self, action: str, *, subject: dict, case: str | None = None, item_id: str | None = None,
-              details: dict | None = None, apply: Callable[[Any], None] | None = None,
+              details: dict | None = None, attach: dict | None = None, check: Callable[[], None] | None = None,
               signer: Signer | None = None, timestamp: list[tuple[str, bytes]] | None = None,
               checkpoint: bool = True) -> int:
-        """Apply ``apply(tx)`` and append the entry stating it, in one transaction; then timestamp ``timestamp``
-        ((subject, bytes) pairs) and sign a checkpoint. Returns the entry's sequence number."""
+        """Append the entry stating a change and write the rows it implies, in one transaction; then timestamp
+        ``timestamp`` ((subject, bytes) pairs) and sign a checkpoint. Returns the entry's sequence number.
+
+        ``check()`` runs first under the write lock (e.g. the case is still open); ``attach`` carries what the
+        entry names by hash (``{"record": SignedRecord}``) for :func:`evidence.log.project.project`."""
         signer = signer or self.signer()
+        self._grow_tree()
         with self.store.write() as tx:
-            if apply is not None:
-                apply(tx)
+            if check is not None:
+                check()
             row = tx.append_custody(entries.builder(self.store.store_id, signer, action, subject=subject, case=case,
                                                     item_id=item_id, details=details))
+            project(tx, json.loads(row.entry), attach)
         if checkpoint:
             self.after_write(timestamp, signer)
         return row.seq
@@ -106,14 +124,10 @@ class Log:
 
     # ------------------------------------------------------------ the Merkle tree and checkpoints
     def _grow_tree(self) -> None:
-        """Make appends grow the Merkle tree (and add the nodes an older store lacks)."""
-        store = self.store
-        if store.merkle_size() < store.custody_size():
-            with store.write() as tx:
-                for row in store.custody(after=store.merkle_size()):
-                    for level, idx, h in _merkle_hook(row["seq"] - 1, bytes(row["entry"]), store.merkle_node):
-                        tx.insert_merkle_node(level, idx, h)
-        store.merkle_hook = _merkle_hook
+        """Make appends grow the Merkle tree (done before the first write, never by commands that only read)."""
+        if not self._tree_ready:
+            self.store.merkle_hook = _merkle_hook
+            self._tree_ready = True
 
     def nodes(self):
         """The stored Merkle tree as a :class:`evidence.log.merkle.NodeSource`."""
@@ -142,6 +156,7 @@ class Log:
         with store.write() as tx:
             tx.insert_checkpoint({"size": size, "note": note, "root": r, "created_utc": now["utc"],
                                   "signer": signer.fingerprint})
+        witness.keep(store.store_id, size, note)
         return store.latest_checkpoint()
 
     def latest_checkpoint(self) -> dict | None:

@@ -72,17 +72,10 @@ def allege(ev, *, case: str, clause: str, evidence: list[str], summary: str,
     }
     signed = sign_record(record, signer, schema="allegation")
 
-    def apply(tx) -> None:
-        require_open_case(ev.store, case_row["ref"])
-        tx.insert_allegation({"id": aid, "case_ref": case_row["ref"], "clause": cl.id, "status": "open",
-                              "created_utc": record["created"]["utc"], "policy_sha256": cat.sha256})
-        tx.insert_allegation_event({"id": new_ulid(), "allegation_id": aid, "event": "made", "record": signed.data,
-                                    "record_hash": signed.hash, "signature": signed.signature,
-                                    "signer": signer.fingerprint, "created_utc": record["created"]["utc"]})
-
     ev.log.write("allegation.made", subject={"type": "allegation", "id": aid}, case=case_row["ref"], signer=signer,
                  details={"record_hash": signed.hash, "clause": cl.id, "summary": summary.strip(),
-                          "evidence": [it.id for it in items], "policy_sha256": cat.sha256}, apply=apply)
+                          "evidence": [it.id for it in items], "policy_sha256": cat.sha256},
+                 attach={"record": signed}, check=lambda: require_open_case(ev.store, case_row["ref"]))
     return get_allegation(ev, aid)
 
 
@@ -113,16 +106,9 @@ def withdraw(ev, allegation_id: str, *, reason: str) -> dict:
     }
     signed = sign_record(record, signer, schema="allegation")
 
-    def apply(tx) -> None:
-        tx.set_allegation_status(current["id"], "withdrawn")
-        tx.insert_allegation_event({"id": new_ulid(), "allegation_id": current["id"], "event": "withdrawn",
-                                    "record": signed.data, "record_hash": signed.hash,
-                                    "signature": signed.signature, "signer": signer.fingerprint,
-                                    "created_utc": record["created"]["utc"]})
-
     ev.log.write("allegation.withdrawn", subject={"type": "allegation", "id": current["id"]}, case=current["case"],
                  signer=signer, details={"record_hash": signed.hash, "reason": reason.strip(),
-                                         "clause": current["clause"]}, apply=apply)
+                                         "clause": current["clause"]}, attach={"record": signed})
     return get_allegation(ev, current["id"])
 
 
