@@ -417,24 +417,30 @@ class Evidence:
     # ------------------------------------------------------------ verify
     def verify(self, *, case: str | None = None, item: str | None = None,
                progress: Callable[[int, int], None] | None = None, log: bool = True,
-               since: bytes | str | os.PathLike | None = None, workers: int | None = None):
+               since: bytes | str | os.PathLike | None = None, workers: int | None = None,
+               trust: str | os.PathLike | set[str] | None = None, rehash: bool = True):
         """Check everything (or one case, or one item). Returns a report listing every problem.
 
-        ``since`` is a checkpoint note (bytes) or a file holding one. When ``log`` is true and a
-        signing key is at hand, the run is written to the custody log.
+        It reads one consistent snapshot of the store, replays the signed log against every table, and
+        checks that the log still extends the newest checkpoint witnessed outside the store. ``since`` is
+        a checkpoint note (bytes) or a file holding one; ``trust`` a file of trusted key fingerprints (or a
+        set of them). When ``log`` is true and a signing key is at hand, the run is written to the log.
         """
+        from .log.witness import path_for
         from .verify.store import verify_store
 
         scope_case = self.case(case)["ref"] if case else None
         scope_item = self.item(item).id if item else None
         if since is not None and not isinstance(since, bytes):
-            try:
-                since = Path(since).read_bytes()
-            except OSError as exc:
-                raise InputError(f"cannot read checkpoint {since}: {exc.strerror}") from None
-        since_proof = self.log.consistency_from(since) if since is not None else None
-        report = verify_store(self.store, case=scope_case, item=scope_item, progress=progress, since=since,
-                              since_proof=since_proof, workers=workers)
+            since = _read_input(since, "checkpoint")
+        trusted = read_trust_list(trust) if trust is not None and not isinstance(trust, set) else trust
+        wpath = path_for(self.store.store_id)
+        witness = (str(wpath), wpath.read_bytes()) if wpath.is_file() else None
+        with self.store.snapshot():
+            since_proof = self.log.consistency_from(since) if since is not None else None
+            report = verify_store(self.store, case=scope_case, item=scope_item, progress=progress, since=since,
+                                  since_proof=since_proof, workers=workers, witness=witness, trust=trusted,
+                                  rehash=rehash)
         if log and self.store.read_only:
             report.notes.append("this run was not logged: the store is read-only")
         elif log and self.has_signer():
@@ -449,6 +455,30 @@ class Evidence:
                     details={"scope": report.scope, "ok": report.ok, "problems": len(report.problems),
                              "items": report.counts.get("items", 0), "artifacts": report.counts.get("artifacts", 0)})
         return report
+
+
+def _read_input(path: str | os.PathLike, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def read_trust_list(path: str | os.PathLike) -> set[str]:
+    """Key fingerprints a reader trusts: one per line (``sha256:<hex>`` or the hex), ``#`` starts a comment."""
+    out = set()
+    for n, line in enumerate(_read_input(path, "trust list").decode("utf-8", "replace").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        fp = line if line.startswith("sha256:") else "sha256:" + line
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", fp):
+            raise InputError(f"{path} line {n}: {line!r} is not a key fingerprint",
+                             hint="one sha256:<64 hex> per line, as `evidence key list` shows")
+        out.add(fp)
+    if not out:
+        raise InputError(f"{path} names no key fingerprint", hint="one sha256:<64 hex> per line")
+    return out
 
 
 # ---------------------------------------------------------------- what needs no store

@@ -28,7 +28,7 @@ from .errors import InputError, NoKey, WrongPassphrase
 
 __all__ = ["ROLES", "Identity", "Signer", "fingerprint", "public_pem", "create_key", "load_signer", "load_identity"]
 
-ROLES = ("investigator", "examiner", "reviewer", "administrator")
+ROLES = ("investigator", "examiner", "reviewer", "supervisor", "administrator")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -399,6 +399,10 @@ class Store:
                              hint="run `evidence verify` to see what is damaged")
         return bytes(row[0])
 
+    def merkle_nodes(self) -> Iterator[dict]:
+        for level, idx, h in self.conn.execute("SELECT level, idx, hash FROM merkle_nodes ORDER BY level, idx"):
+            yield {"level": level, "idx": idx, "hash": h}
+
     def checkpoints(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM checkpoints ORDER BY size"))
 

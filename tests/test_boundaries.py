@@ -91,11 +91,15 @@ def test_importing_verification_loads_none_of_the_writing_code():
 
 
 def test_evidence_enters_only_through_ingest():
-    """Only evidence.ingest inserts items and artifacts; import, capture and redaction call ingest()."""
+    """Items and artifacts are rows only by the projection of an item.* entry, and only ingest() writes those;
+    import, capture and redaction call ingest()."""
     for path, _ in modules():
         src = path.read_text()
-        if path not in (PKG / "ingest.py", PKG / "store.py"):
+        if path not in (PKG / "log" / "project.py", PKG / "store.py"):
             assert "insert_item(" not in src and "insert_artifact(" not in src, path
+        if path != PKG / "ingest.py":
+            assert not re.search(r"""\.write\(\s*["']item\.""", src), path
+    assert "log.write(action" in (PKG / "ingest.py").read_text()
     for path in (PKG / "capture" / "record.py", PKG / "redaction.py"):
         assert "ingest(" in path.read_text(), path
     assert "def import_files(" in (PKG / "ingest.py").read_text()

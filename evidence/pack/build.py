@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import __version__
 from ..digest import sha256_tag
-from ..errors import InputError
+from ..errors import InputError, IntegrityError
 from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
@@ -63,6 +63,16 @@ def _exhibit_view(item, eid: str, paths: dict[str, str], withheld: list[dict], r
         "artifacts": [dict(a, path=paths.get(a["role"])) for a in item.artifacts],
         "full_screenshot": paths.get("screenshot"),
     }
+
+
+def _require_verified(ev, case: str) -> None:
+    """A pack is built only from a store whose tables agree with its signed log (the files are re-hashed as the
+    pack is written)."""
+    report = ev.verify(case=case, log=False, rehash=False)
+    if not report.ok:
+        first = report.problems[0]
+        raise IntegrityError(f"the store does not verify ({len(report.problems)} problem(s), the first: {first}); "
+                             "no pack was built", problems=report.problems, hint="run `evidence verify` to see them all")
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -297,6 +307,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
         raise InputError(f"unknown audience {audience!r}", hint="use --for panel or --for respondent")
     out = Path(out)
     _check_out(out, force)
+    _require_verified(ev, case)
     b = _Builder(ev, case, redacted=redacted, policy=policy)
     b.add_exhibits()
     b.add_policies()

@@ -57,8 +57,37 @@ def _b64(root: bytes) -> str:
     return base64.b64encode(root).decode("ascii")
 
 
+def _claimed_size(note: bytes) -> int | None:
+    try:
+        return int(note.split(b"\n")[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _check_nodes(store, report, entries: list[bytes]) -> None:
+    """Every stored Merkle node against the one recomputed from the entries (level 0 = leaves)."""
+    level = [leaf_hash(e) for e in entries]
+    want: dict[tuple[int, int], bytes] = {}
+    height = 0
+    while level:
+        for i, h in enumerate(level):
+            want[(height, i)] = h
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        height += 1
+    have = {(r["level"], r["idx"]): bytes(r["hash"]) for r in store.merkle_nodes()}
+    for key in sorted(set(want) | set(have)):
+        if key not in have:
+            if key[1] * (1 << key[0]) + (1 << key[0]) <= len(entries):
+                report.add(f"Merkle node {key}", "is missing from the store", "merkle-node")
+        elif key not in want:
+            report.add(f"Merkle node {key}", "is stored but no entries make it", "merkle-node")
+        elif have[key] != want[key]:
+            report.add(f"Merkle node {key}", "differs from the hash recomputed from the custody entries", "merkle-node")
+    report.counts["merkle_nodes"] = len(have)
+
+
 def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None = None,
-               since_proof: dict | None = None) -> None:
+               since_proof: dict | None = None, witness: tuple[str, bytes] | None = None) -> None:
     known = note_keys(ring)
     origin = f"evidence.store/{store.meta.get('store_id')}"
     n = len(entries)
@@ -82,10 +111,33 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
         cp = check_note(where, bytes(row["note"]))
         if cp is None:
             continue
-        if cp["size"] != row["size"] or bytes(row["root"]) != cp["root"]:
+        signed_time = next((x[5:] for x in cp.get("extensions", []) if x.startswith("time ")), None)
+        if (cp["size"] != row["size"] or bytes(row["root"]) != cp["root"] or row["created_utc"] != signed_time
+                or row["signer"] not in ring.keys
+                or "evidence-" + str(row["signer"]).split(":", 1)[-1][:16] not in cp.get("signers", [])):
             report.add(where, "its columns disagree with the signed note", "checkpoint-columns")
         wanted.setdefault(cp["size"], []).append((where, cp["root"]))
         latest = cp
+    witness_cp = None
+    if witness is not None:
+        where_w = f"the checkpoint witnessed outside the store ({witness[0]})"
+        claimed = _claimed_size(witness[1])
+        if claimed is not None and claimed > n:
+            # said before the signature is checked: the key that signed it may be one the older copy never knew
+            report.add(where_w, f"covers {claimed} entries but the log now has only {n}: the store was rolled back "
+                                "to an older copy, or entries were removed from its end", "log-rolled-back")
+        else:
+            witness_cp = check_note(where_w, witness[1])
+        if witness_cp is not None:
+            if witness_cp["size"] > n:
+                report.add(where_w, f"covers {witness_cp['size']} entries but the log now has only {n}: the store was "
+                                    "rolled back to an older copy, or entries were removed from its end", "log-rolled-back")
+            elif witness_cp["size"] not in {r["size"] for r in stored}:
+                report.add(where_w, f"(size {witness_cp['size']}) is missing from the store's own checkpoints "
+                                    "(deleted?)", "checkpoint-missing")
+                wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
+            else:
+                wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
     since_cp = None
     if since is not None:
         since_cp = check_note("the checkpoint given with --since", since)
@@ -135,6 +187,7 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
     elif n:
         report.notes.append("no signed checkpoint yet")
     report.counts["checkpoints"] = len(stored)
+    _check_nodes(store, report, entries)
     _verify_timestamps(store, report)
 
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ..canonical import canonical_json
 from ..canonical import parse_json as _parse
 from ..digest import hash_file, is_tag, sha256_tag
+from .replay import compare, replay
 
 __all__ = ["Problem", "VerifyReport", "verify_store", "KeyRing"]
 
@@ -122,12 +123,20 @@ class _Log:
     cases: dict[str, dict] = field(default_factory=dict)
     allegations: dict[str, list[dict]] = field(default_factory=dict)
     entries: list[bytes] = field(default_factory=list)
+    parsed: list[tuple[int, dict]] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
 
 
 def verify_store(store, *, case: str | None = None, item: str | None = None,
                  progress: Callable[[int, int], None] | None = None, since: bytes | None = None,
-                 since_proof: dict | None = None, workers: int | None = None) -> VerifyReport:
-    """Verify ``store`` (an open :class:`evidence.store.Store`), or only one case or item of it."""
+                 since_proof: dict | None = None, workers: int | None = None,
+                 witness: tuple[str, bytes] | None = None, trust: set[str] | None = None,
+                 rehash: bool = True) -> VerifyReport:
+    """Verify ``store`` (an open :class:`evidence.store.Store`), or only one case or item of it.
+
+    ``witness`` is (where it was kept, the newest checkpoint note witnessed outside the store): the log must
+    still extend it. ``trust`` is the set of key fingerprints the reader trusts. ``rehash=False`` checks
+    everything but the artifact files' bytes."""
     report = VerifyReport(scope=f"item {item}" if item else f"case {case}" if case else "store")
     ring = KeyRing()
     key_rows = store.keys()
@@ -139,26 +148,31 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
     _check_keys(report, key_rows, log)
     if not item:
         _check_cases(store, report, log, case)
+    compare(store, report, replay(log.parsed), case=case, trust=trust)
     to_hash = _check_items(store, report, ring, log, case=case, item=item)
-    _rehash(Path(store.path), report, to_hash, progress, workers)
+    if rehash:
+        _rehash(Path(store.path), report, to_hash, progress, workers)
     _verify_allegations(store, report, ring, log.allegations, case=case, item=item)
     from .log import verify_log
 
-    verify_log(store, report, ring, log.entries, since=since, since_proof=since_proof)
+    verify_log(store, report, ring, log.entries, since=since, since_proof=since_proof, witness=witness)
     if not item and not case:
         _note_orphans(store, report)
     return report
 
 
-def _check_entry_row(report: VerifyReport, ring: KeyRing, row: dict, data: bytes, entry: dict, log: _Log) -> None:
-    """An entry's columns, its signature, and what it says for the checks that follow."""
+def _check_entry_row(report: VerifyReport, ring: KeyRing, row: dict, data: bytes, entry: dict, log: _Log) -> bool:
+    """An entry's columns, its signature, and what it says for the checks that follow. True if it is signed."""
     seq, where = row["seq"], f"custody entry {row['seq']}"
     actor = (entry.get("actor") or {}).get("fingerprint")
     action = entry.get("action")
     subject = entry.get("subject") or {}
     details = entry.get("details") or {}
-    if row["actor"] != actor or row["action"] != action or row["case_ref"] != entry.get("case"):
-        report.add(where, "its indexed columns (actor/action/case) disagree with its signed content", "custody-columns")
+    item_col = subject.get("id") if subject.get("type") == "item" else None
+    if (row["actor"] != actor or row["action"] != action or row["case_ref"] != entry.get("case")
+            or row["time_utc"] != (entry.get("time") or {}).get("utc") or row["item_id"] != item_col):
+        report.add(where, "its indexed columns (actor/action/case/item/time) disagree with its signed content",
+                   "custody-columns")
     if action == "key.registered":
         # a key registers itself: check it with the key named in the entry
         fp = subject.get("id")
@@ -173,17 +187,28 @@ def _check_entry_row(report: VerifyReport, ring: KeyRing, row: dict, data: bytes
         report.add(where, sig_problem, "custody-signature")
     if action in INTAKE_ACTIONS and subject.get("type") == "item":
         log.intake.setdefault(subject.get("id"), []).append((seq, details, entry.get("case")))
-        if row["item_id"] != subject.get("id"):
-            report.add(where, "its indexed item column disagrees with its signed content", "custody-columns")
+    if action == "store.created":
+        _check_store_created(report, where, details, log.meta)
     elif action in ("case.opened", "case.closed"):
         log.cases.setdefault(subject.get("id"), {})[action] = details
     elif action in ("allegation.made", "allegation.withdrawn"):
         log.allegations.setdefault(subject.get("id"), []).append({"action": action, "details": details, "seq": seq})
+    return sig_problem is None
+
+
+def _check_store_created(report: VerifyReport, where: str, details: dict, meta: dict) -> None:
+    for k in ("format", "created_utc"):
+        if details.get(k) != meta.get(k):
+            report.add("store meta", f"{k} is {meta.get(k)!r} but {where} (store.created) says {details.get(k)!r}",
+                       "replay-mismatch")
+    if str(details.get("version")) != str(meta.get("version")):
+        report.add("store meta", f"version is {meta.get('version')!r} but {where} (store.created) says "
+                                 f"{details.get('version')!r}", "replay-mismatch")
 
 
 def _walk_custody(store, report: VerifyReport, ring: KeyRing) -> _Log:
     """The custody log, always walked whole: sequence, hashes, chain, canonical form, signatures."""
-    log = _Log()
+    log = _Log(meta=store.meta)
     store_id = store.meta.get("store_id")
     expected_seq, prev_hash = 1, None
     for row in store.iter_custody():
@@ -225,6 +250,8 @@ def _walk_custody(store, report: VerifyReport, ring: KeyRing) -> _Log:
                               f"hashes to {prev_hash})", "custody-chain")
         prev_hash = actual
         _check_entry_row(report, ring, row, data, entry, log)
+        if row["entry_hash"] == actual:
+            log.parsed.append((seq, entry))  # an entry whose bytes changed since written is named, not replayed
     report.counts["custody_entries"] = len(log.entries)
     return log
 
@@ -290,6 +317,10 @@ def _check_record(report: VerifyReport, ring: KeyRing, r: dict, store_id: str | 
         report.add(where, f"record is for item {rec.get('id')}", "record-columns")
     if rec.get("case") != r["case_ref"] or rec.get("kind") != r["kind"]:
         report.add(where, "case or kind column disagrees with the signed record", "record-columns")
+    created = (rec.get("created") or {}).get("utc")
+    derived = (rec.get("derived_from") or {}).get("item")
+    if r["created_utc"] != created or r["derived_from"] != derived:
+        report.add(where, "created or derived-from column disagrees with the signed record", "record-columns")
     if rec.get("store") != store_id:
         report.add(where, "record belongs to another store", "record-store")
     # the custody log must record this very record
@@ -437,6 +468,10 @@ def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *
                 report.add(where, f"{ev['event']} record {problem}", "allegation-signature")
             if rec.get("allegation") != aid:
                 report.add(where, f"{ev['event']} record is for allegation {rec.get('allegation')}", "allegation-record")
+            if (ev["id"] != f"{aid}:{ev['event']}" or ev["event"] != rec.get("event") or signer != ev["signer"]
+                    or ev["created_utc"] != (rec.get("created") or {}).get("utc")):
+                report.add(where, f"{ev['event']} record's columns (id/event/signer/created) disagree with the signed "
+                                  "record", "allegation-columns")
             for cited in rec.get("evidence") or []:
                 irow = store.item(cited.get("item"))
                 if irow is None:
@@ -444,6 +479,8 @@ def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *
                 elif sha256_tag(bytes(irow["record"])) != cited.get("record_sha256"):
                     report.add(where, f"cites item {cited.get('item')} by a record hash its record no longer has",
                                "allegation-item")
+            if ev["event"] == "made" and arow["created_utc"] != (rec.get("created") or {}).get("utc"):
+                report.add(where, "created column disagrees with the signed record", "allegation-columns")
             pol = (rec.get("policy") or {}).get("sha256")
             if pol != arow.get("policy_sha256"):
                 report.add(where, "policy column disagrees with the signed record", "allegation-columns")
