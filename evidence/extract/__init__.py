@@ -26,7 +26,7 @@
   found is ``None`` / empty.
 * The ``post`` values are only strings, ``None`` and a list of strings -- never numbers -- so the
   post can be signed as canonical JSON.  ``published`` is RFC 3339 UTC
-  (:mod:`evidence.extract.timefmt`).
+  (:mod:`evidence.extract.dates`).
 
 Field rules: generic page and post in :mod:`evidence.extract.page`; per platform in the docstring of
 each module of :mod:`evidence.extract.platforms` (x, bluesky, reddit, tiktok, telegram).

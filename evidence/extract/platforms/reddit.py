@@ -51,7 +51,7 @@ from ..dom import (
     page_urls,
 )
 from ..page import page_title, post_json_ld
-from ..timefmt import from_epoch_millis, parse_datetime
+from ..dates import from_epoch_millis, parse_datetime
 
 NAME = "reddit"
 DOMAINS = ("reddit.com",)

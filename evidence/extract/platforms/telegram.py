@@ -53,7 +53,7 @@ from ..dom import (
     page_urls,
     strip_bidi,
 )
-from ..timefmt import parse_datetime
+from ..dates import parse_datetime
 
 NAME = "telegram"
 DOMAINS = ("t.me", "telegram.me")
