@@ -412,3 +412,39 @@ def test_id_decoders() -> None:
                         "https://www.instagram.com/p/CN2VQ1yI_MA/")["post"]
     # the page's <title> says "Apr 19, 2021 at 6:18 AM" without zone; the id's 13:18:23Z is 6:18 at UTC-7
     assert page["published_local"] == "2021-04-19T06:18" and page["id_time"]["utc"].startswith("2021-04-19T13:18")
+
+
+# --------------------------------------------------------------------------- counts, replies, quotes
+
+# values typed in from the pages themselves (INDEX.md does not list counts)
+_COUNTS = [
+    (SOCIAL / "x/post.html", "https://x.com/realDonaldTrump/status/1222907250383245320",
+     {"comments": "18151", "shares": "15635", "likes": "76091"}),  # aria-label "18151 replies, 15635 reposts, ..."
+    (PAGES / "twitter/onebox-quoted-1128068672289890305.html", "https://twitter.com/Metallica/status/1128068672289890305",
+     {"comments": "23", "shares": "201", "likes": "1664"}),  # data-tweet-stat-count of the permalink tweet
+    (PAGES / "instagram/ms-post-with-photo.html", "https://www.instagram.com/p/CPeC-Eenc8l/",
+     {"likes": "298K", "comments": "553"}),  # og:description "298K likes, 553 comments - ..."
+    (PAGES / "youtube/ms-youtube-video.html", "https://www.youtube.com/watch?v=hwMkbaS_M_c",
+     {"views": "1077715"}),  # itemprop interactionCount
+    (PAGES / "facebook/fbscraper-nintendo-3065154550235644.html",
+     "https://m.facebook.com/story.php?story_fbid=3065154550235644&id=119240841493711",
+     {"comments": "149", "likes": "2117", "shares": "281"}),  # JSON-LD interactionStatistic
+]
+
+
+@pytest.mark.parametrize(("path", "url", "counts"), _COUNTS, ids=[p.name for p, _, _ in _COUNTS])
+def test_counts_as_stated(path: Path, url: str, counts: dict[str, str]) -> None:
+    assert extract_page(path.read_bytes(), url)["post"]["counts"] == counts
+
+
+def test_reply_and_quote_of_legacy_tweets() -> None:
+    reply = extract_page((PAGES / "twitter/postlight-745276948213968896.html").read_bytes(),
+                         "https://twitter.com/KingBeyonceStan/status/745276948213968896")["post"]
+    assert reply["reply_to"] == {"id": "745085351287455744", "author_handle": "@KingBeyonceStan",
+                                 "url": "https://twitter.com/KingBeyonceStan/status/745085351287455744"}
+    quote = extract_page((PAGES / "twitter/onebox-quoted-1128068672289890305.html").read_bytes(),
+                         "https://twitter.com/Metallica/status/1128068672289890305")["post"]
+    assert quote["reply_to"] is None
+    assert quote["quoted"]["author_handle"] == "@AWMHFoundation"
+    assert quote["quoted"]["url"] == "https://twitter.com/AWMHFoundation/status/1127646016931487744"
+    assert not set(quote["quoted"]["media_urls"]) & set(quote["media_urls"])

@@ -58,6 +58,8 @@ _POST = re.compile(
     r"|photo\.php\?(?:.*&)?fbid=(?P<fbid>\d+)|watch/?\?(?:.*&)?v=(?P<watch>\d+))"
 )
 _PAGE = re.compile(r"^/(?P<name>[A-Za-z0-9.\-]{2,80})/?$")
+_NOT_PAGES = frozenset({"login", "login.php", "checkpoint", "home.php", "watch", "groups", "events", "marketplace",
+                        "gaming", "pages", "help", "policies", "privacy", "settings", "recover"})
 
 
 def matches(url: str) -> bool:
@@ -136,7 +138,7 @@ def _ld_nodes(doc: HtmlElement) -> list[dict[str, Any]]:
     return nodes
 
 
-def _story_fields(doc: HtmlElement, story: HtmlElement, ft: dict[str, Any]) -> dict[str, Any]:
+def _story_fields(story: HtmlElement, ft: dict[str, Any]) -> dict[str, Any]:
     link = _author_link(story)
     texts = story.xpath('.//*[contains(@data-ft, \'"tn":"*s"\')]')
     photos = story.xpath('.//a[contains(@href, "/photos/")]//img/@src')
@@ -193,7 +195,7 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
     own_url, match = path_match(doc, url, _POST)
     if match is None:
         page_url, page = path_match(doc, url, _PAGE)
-        if page is None:
+        if page is None or page.group("name").lower() in _NOT_PAGES:
             return {}
         return {"author_name": norm_space(meta_content(doc, "og:title")), "author_handle": page.group("name"),
                 "author_url": f"{BASE}/{page.group('name')}/", "author_avatar": meta_content(doc, "og:image"),
@@ -201,7 +203,7 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
     post_id = next(g for g in (match.group(k) for k in ("story", "gid", "post", "photo", "fbid", "watch")) if g)
     story, ft = _story(doc, post_id)
     fragments = _hidden_fragments(doc) if story is None else []
-    found = _story_fields(doc, story, ft) if story is not None else _viewer_fields(fragments)
+    found = _story_fields(story, ft) if story is not None else _viewer_fields(fragments)
     nodes = _ld_nodes(doc)
     ld_time = next((parse_datetime(n.get("dateCreated")) for n in nodes if parse_datetime(n.get("dateCreated"))), None)
     videos = [n for n in nodes if n.get("@type") == "VideoObject"]
