@@ -448,3 +448,33 @@ def test_reply_and_quote_of_legacy_tweets() -> None:
     assert quote["quoted"]["author_handle"] == "@AWMHFoundation"
     assert quote["quoted"]["url"] == "https://twitter.com/AWMHFoundation/status/1127646016931487744"
     assert not set(quote["quoted"]["media_urls"]) & set(quote["media_urls"])
+
+
+# --------------------------------------------------------------------------- small rules
+
+
+def test_shown_and_local_dates() -> None:
+    from evidence.extract.dates import local_datetime, shown_date
+
+    assert shown_date("Published Dec 19, 2016") == "2016-12-19"
+    assert shown_date("3 April 2018 at 20:02") == "2018-04-03"
+    assert shown_date("on May 8, 2021") == "2021-05-08"
+    assert shown_date("June 5 at 3:11 AM") is None  # no year: not a date
+    assert shown_date("Feb 30, 2021") is None
+    assert local_datetime("2016-09-27") == "2016-09-27"
+    assert local_datetime("2019-01-10T17:02:52") == "2019-01-10T17:02:52"
+    assert local_datetime("2019-01-10T17:02:52Z") is None  # an instant, not a local time
+
+
+def test_any_activitypub_server_is_recognised_from_the_page() -> None:
+    html = (
+        '<html><head><meta property="og:title" content="Ada (@ada@social.example.org)">'
+        '<meta property="og:description" content="Hello fediverse">'
+        '<meta property="og:published_time" content="2024-05-01T10:00:00Z">'
+        '<link rel="alternate" type="application/activity+json" href="https://social.example.org/objects/9f8e">'
+        "</head><body><p>Hello fediverse</p></body></html>"
+    )
+    post = extract_page(html, "http://127.0.0.1:8000/notice/9f8e")["post"]
+    assert post["platform"] == "activitypub"  # the page does not say Mastodon
+    assert (post["author_name"], post["author_handle"]) == ("Ada", "@ada@social.example.org")
+    assert post["published"] == "2024-05-01T10:00:00Z" and post["id_time"] is None

@@ -60,6 +60,7 @@ _DESCRIPTION = re.compile(
 _DESCRIPTION_OLD = re.compile(r"^(?P<likes>[\d.,]+[KMB]?) Likes?, (?P<comments>[\d.,]+[KMB]?) Comments? - ", re.I)
 _TITLE_TIME = re.compile(r"• (?P<mon>[A-Z][a-z]{2,8}) (?P<day>\d{1,2}), (?P<year>\d{4}) at (?P<h>\d{1,2}):(?P<m>\d{2}) (?P<ap>AM|PM)")
 _AVATAR = "/t51.2885-19/"
+_NOT_PROFILES = frozenset({"explore", "accounts", "direct", "reels", "stories", "about", "legal", "developer"})
 
 
 def matches(url: str) -> bool:
@@ -82,6 +83,8 @@ def _which(doc: HtmlElement, url: str) -> dict[str, Any]:
     if match:
         return {"url": own, "kind": "story", "id": match.group("id"), "user": match.group("user")}
     own, match = path_match(doc, url, _PROFILE)
+    if match and match.group("user").lower() in _NOT_PROFILES:
+        return {"url": None, "kind": None}
     if match or meta_content(doc, "og:type") == "profile":
         return {"url": own, "kind": "profile", "user": match.group("user") if match else None}
     return {"url": None, "kind": None}
