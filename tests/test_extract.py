@@ -58,9 +58,9 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "platform": "x",
             "author_name": "Donald J. Trump",  # snapshot "from a post from og:image"; page og:title
             "author_handle": "@realDonaldTrump",  # page og:title "(@realDonaldTrump) on X"
-            # snapshot: null (the page has no date).  Derived from the Snowflake status id in og:url,
-            # floored to the second; equals the snapshot date of the full page ("from a post").
-            "published": "2020-01-30T15:39:43Z",
+            # snapshot: null (the page has no date).  The time the Snowflake status id encodes is
+            # only "id_time" (checked in test_extract_platforms.py), never "published".
+            "published": None,
             "text": TRUMP_TEXT,  # page og:description (exact)
             "text_exact": True,
             "title": "Donald J. Trump (@realDonaldTrump) on X",  # snapshot title; page og:title
@@ -74,8 +74,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "platform": "x",
             "author_name": "SmartUA",  # snapshot "from a post with an image from og:image"
             "author_handle": "@UaSmart",  # snapshot title "SmartUA (@UaSmart) on X"
-            # snapshot: null here; Snowflake id -> the snapshot date of "from a post with an image"
-            "published": "2017-11-24T17:10:07.000Z",
+            # snapshot: null here (the page has no date; the status id's time is only "id_time")
+            "published": None,
             "text": "Y terminamos el dia con Cultura de empresa con @patoroco, @flopezluis, Katia, "
             "Angélica en @codemotion_es #codemotion2017",  # snapshot description; page og:description
             "text_exact": True,
@@ -257,15 +257,33 @@ def _loopback(url: str) -> str:
     return LOOPBACK + urlsplit(url).path
 
 
+_DICT_KEYS = {"id_time", "counts", "reply_to", "quoted"}
+_CORE_KEYS = ("platform", "author_name", "author_handle", "author_url", "published", "text", "title", "media_urls", "url")
+
+
+def _core(post: dict[str, Any]) -> dict[str, Any]:
+    """The first nine post keys (the later ones -- ids, kinds, flags... -- are tested in
+    test_extract_platforms.py)."""
+    return {key: post[key] for key in _CORE_KEYS}
+
+
 def _assert_post_types(post: dict[str, Any]) -> None:
     assert set(post) == {
         "platform", "author_name", "author_handle", "author_url", "published",
         "text", "title", "media_urls", "url",
+        "post_id", "page_kind", "flags", "published_local", "published_text", "id_time", "counts",
+        "reply_to", "quoted", "author_avatar",
     }
     for key, value in post.items():
-        if key == "media_urls":
+        if key in ("media_urls", "flags"):
             assert isinstance(value, list) and all(isinstance(v, str) for v in value), key
-            assert all(v.startswith(("http://", "https://")) for v in value)
+            if key == "media_urls":
+                assert all(v.startswith(("http://", "https://")) for v in value)
+        elif key in _DICT_KEYS:
+            assert value is None or isinstance(value, dict), key
+            assert key != "counts" or value is not None
+            for item in (value or {}).values():
+                assert isinstance(item, str) or (isinstance(item, list) and all(isinstance(v, str) for v in item))
         else:
             assert value is None or isinstance(value, str), key
 
@@ -375,7 +393,10 @@ def test_unescapes_entities_left_in_json_ld() -> None:
 
 
 def test_registry() -> None:
-    assert list(PLATFORMS) == ["x", "bluesky", "reddit", "tiktok", "telegram"]
+    assert list(PLATFORMS) == [
+        "x", "bluesky", "reddit", "tiktok", "telegram", "instagram", "youtube", "facebook", "linkedin",
+        "medium", "substack", "vimeo", "mastodon",
+    ]
     for name, module in PLATFORMS.items():
         assert module.NAME == name
         assert callable(module.matches) and callable(module.extract)
@@ -431,7 +452,7 @@ def test_reddit_rendered_post() -> None:
       <img src="https://styles.redditmedia.com/t5_1/styles/profileIcon_x.png">
     </shreddit-post></body></html>"""
     post = extract_post(html, "http://127.0.0.1:8000/r/pics/comments/abc123/a_title/")
-    assert post == {
+    assert _core(post) == {
         "platform": "reddit",
         "author_name": "someone",
         "author_handle": "u/someone",
@@ -471,7 +492,7 @@ def test_telegram_widget() -> None:
         <time datetime="2021-10-02T20:46:20+00:00" class="time">20:46</time></a></span></div>
     </div></body></html>"""
     post = extract_post(html, "http://127.0.0.1:8000/somechan/42?embed=1")
-    assert post == {
+    assert _core(post) == {
         "platform": "telegram",
         "author_name": "Some Channel",
         "author_handle": "@somechan",
@@ -558,7 +579,7 @@ def test_generic_page() -> None:
         "error": invalid["error"],
     }
     assert invalid["error"].startswith("invalid JSON")
-    assert page["post"] == {
+    assert _core(page["post"]) == {
         "platform": None,
         "author_name": "Ada Lovelace",
         "author_handle": "@ada",
@@ -600,6 +621,8 @@ def test_naive_times_are_not_guessed() -> None:
 EMPTY_POST = {
     "platform": None, "author_name": None, "author_handle": None, "author_url": None,
     "published": None, "text": None, "title": None, "media_urls": [], "url": None,
+    "post_id": None, "page_kind": None, "flags": [], "published_local": None, "published_text": None,
+    "id_time": None, "counts": {}, "reply_to": None, "quoted": None, "author_avatar": None,
 }
 
 

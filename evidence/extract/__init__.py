@@ -13,7 +13,10 @@
     meta                            {key: str | [str, ...]}   og:*, twitter:*, article:*, description
     json_ld                         [{"raw": str, "parsed": JSON | None, "error": str | None}, ...]
     post                            platform, author_name, author_handle, author_url, published,
-                                    text, title, url (str | None) and media_urls ([str, ...])
+                                    text, title, url (str | None) and media_urls ([str, ...]);
+                                    post_id, page_kind, published_local, published_text,
+                                    author_avatar (str | None), flags ([str, ...]), id_time,
+                                    reply_to, quoted (dict | None) and counts (dict)
 
 ``extract_post(html, url)`` is ``extract_page(html, url)["post"]``.
 
@@ -24,12 +27,16 @@
 * No network, no browser, no clock: the same bytes and URL always give the same result.
 * Never raises for any input (empty, binary junk, JSON, huge or malformed HTML): what cannot be
   found is ``None`` / empty.
-* The ``post`` values are only strings, ``None`` and a list of strings -- never numbers -- so the
-  post can be signed as canonical JSON.  ``published`` is RFC 3339 UTC
-  (:mod:`evidence.extract.timefmt`).
+* The ``post`` values are only strings, ``None``, lists of strings and dicts of strings -- never
+  numbers -- so the post can be signed as canonical JSON.  ``published`` is RFC 3339 UTC
+  (:mod:`evidence.extract.dates`), and only what the page states: a date or a time without zone is
+  ``published_local``; the time a post id encodes is ``id_time`` (:mod:`evidence.extract.idtime`).
+* ``flags`` name login walls, consent walls, JavaScript shells, non-posts and partial times
+  (:mod:`evidence.extract.walls`).
 
 Field rules: generic page and post in :mod:`evidence.extract.page`; per platform in the docstring of
-each module of :mod:`evidence.extract.platforms` (x, bluesky, reddit, tiktok, telegram).
+each module of :mod:`evidence.extract.platforms` (x, bluesky, reddit, tiktok, telegram, instagram,
+youtube, facebook, linkedin, medium, substack, vimeo, mastodon).  Overview: docs/extraction.md.
 """
 
 from __future__ import annotations

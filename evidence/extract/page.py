@@ -24,7 +24,7 @@ fallback for every field a platform module leaves ``None``:
       handle (``@x``, ``u/x``).  author_url: the author's ``url``, or ``article:author`` when it
       is a URL.
     * published: node ``datePublished``/``uploadDate``/``dateCreated``, ``article:published_time``,
-      ``itemprop=datePublished`` (normalised by :mod:`evidence.extract.timefmt`).
+      ``itemprop=datePublished`` (normalised by :mod:`evidence.extract.dates`).
     * text: node ``articleBody``/``text``, ``og:description``, ``twitter:description``,
       ``description``, node ``description``.
     * title: ``og:title``, ``twitter:title``, node ``headline``/``name``, ``<title>``.
@@ -32,6 +32,29 @@ fallback for every field a platform module leaves ``None``:
       ``twitter:image``, ``twitter:player:stream``, node ``image``/``thumbnailUrl``/``contentUrl``/
       ``video``/``associatedMedia`` -- absolute http(s) URLs, de-duplicated, in that order.
     * url: canonical link, ``og:url``, node ``url``/``mainEntityOfPage``, the page URL.
+    * published_local: when no instant was found, the node's or ``itemprop=datePublished``'s value
+      if it is a date or a local time without offset (kept as written, see
+      :mod:`evidence.extract.dates`).
+    * counts: the node's ``interactionStatistic`` (LikeAction -> ``likes``, ShareAction ->
+      ``shares``, CommentAction -> ``comments``, WatchAction -> ``views``) and ``commentCount``.
+
+Post keys beyond the first nine (:data:`POST_KEYS`, every key always present)
+    ``post_id``          the platform's id of the post (status id, shortcode, video id...).
+    ``page_kind``        ``post``, ``video``, ``story``, ``article``, ``group-post``, ``profile``,
+                         ``channel``, ``company-page`` -- what the page is, not what was asked for.
+    ``flags``            named conditions (:data:`FLAG_NAMES`): the page is a login wall, a consent
+                         wall, a JavaScript shell, not a post; its time is date-only or has no zone.
+    ``published_local``  a date (``YYYY-MM-DD``) or local time (``YYYY-MM-DDTHH:MM[:SS]``) the page
+                         shows without a zone, when it shows no instant; ``published`` stays ``None``.
+    ``published_text``   the time as displayed when it cannot be made a date (``"Jun 3 at 6:00 AM"``).
+    ``id_time``          ``{"utc", "method"}``: the creation time the post id encodes
+                         (:mod:`evidence.extract.idtime`), never copied into ``published``.
+    ``counts``           ``{"likes"|"shares"|"comments"|"views": str}`` as the page states them
+                         (``"1664"``, ``"152K"``).
+    ``reply_to``         ``{"url", "id", "author_handle"}`` of the post this one answers, if shown.
+    ``quoted``           ``{"url", "id", "author_name", "author_handle", "text", "media_urls"}`` of a
+                         quoted post, if shown (its media are not in the post's ``media_urls``).
+    ``author_avatar``    the author's or profile's picture, kept out of ``media_urls``.
 """
 
 from __future__ import annotations
@@ -54,9 +77,9 @@ from .dom import (
     reject_json_constant,
     unescape_entities,
 )
-from .timefmt import parse_datetime
+from .dates import local_datetime, parse_datetime
 
-__all__ = ["POST_KEYS", "empty_post", "generic_post", "page_metadata", "post_json_ld"]
+__all__ = ["FLAG_NAMES", "PAGE_KINDS", "POST_KEYS", "empty_post", "generic_post", "ld_counts", "page_metadata", "post_json_ld"]
 
 POST_KEYS: tuple[str, ...] = (
     "platform",
@@ -68,7 +91,21 @@ POST_KEYS: tuple[str, ...] = (
     "title",
     "media_urls",
     "url",
+    "post_id",
+    "page_kind",
+    "flags",
+    "published_local",
+    "published_text",
+    "id_time",
+    "counts",
+    "reply_to",
+    "quoted",
+    "author_avatar",
 )
+LIST_KEYS = frozenset({"media_urls", "flags"})
+DICT_KEYS = frozenset({"id_time", "counts", "reply_to", "quoted"})
+PAGE_KINDS = ("post", "video", "story", "article", "group-post", "profile", "channel", "company-page")
+FLAG_NAMES = ("login-wall", "consent-wall", "js-shell", "not-a-post", "date-only", "no-time-zone")
 
 _META_PREFIXES = ("og:", "twitter:", "article:")
 _POST_TYPES = (
@@ -88,6 +125,8 @@ def empty_post() -> dict[str, Any]:
     """A post dict with every key present and nothing found."""
     post: dict[str, Any] = {key: None for key in POST_KEYS}
     post["media_urls"] = []
+    post["flags"] = []
+    post["counts"] = {}
     return post
 
 
@@ -283,6 +322,43 @@ def _itemprop_date(doc: HtmlElement) -> str | None:
     return None
 
 
+_COUNT_ACTIONS = {"LikeAction": "likes", "ShareAction": "shares", "CommentAction": "comments", "WatchAction": "views"}
+
+
+def ld_counts(node: dict[str, Any] | None) -> dict[str, str]:
+    """Counts a JSON-LD node states (``interactionStatistic``, ``commentCount``) as digit strings."""
+    out: dict[str, str] = {}
+    if not isinstance(node, dict):
+        return out
+    stats = node.get("interactionStatistic")
+    for stat in stats if isinstance(stats, list) else [stats]:
+        if not isinstance(stat, dict):
+            continue
+        kind = stat.get("interactionType")
+        if isinstance(kind, dict):
+            kind = kind.get("@type")
+        name = _COUNT_ACTIONS.get(kind.rsplit("/", 1)[-1]) if isinstance(kind, str) else None
+        value = stat.get("userInteractionCount")
+        if name and isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).isdigit():
+            out.setdefault(name, str(value))
+    comments = node.get("commentCount")
+    if isinstance(comments, (int, str)) and not isinstance(comments, bool) and str(comments).isdigit():
+        out.setdefault("comments", str(comments))
+    return out
+
+
+def _local_date(doc: HtmlElement, node: dict[str, Any] | None) -> str | None:
+    values = [_ld_str(node.get(k)) for k in ("datePublished", "uploadDate", "dateCreated")] if node else []
+    values.append(meta_content(doc, "article:published_time"))
+    for el in doc.xpath('//*[@itemprop="datePublished"]'):
+        values.append(first(el.get("content"), el.get("datetime"), el.text))
+    for value in values:
+        found = local_datetime(value)
+        if found:
+            return found
+    return None
+
+
 def generic_post(doc: HtmlElement, url: str, page: dict[str, Any] | None = None) -> dict[str, Any]:
     """Post fields read from meta tags and JSON-LD only (see module docstring)."""
     page = page if page is not None else page_metadata(doc, url)
@@ -330,6 +406,9 @@ def generic_post(doc: HtmlElement, url: str, page: dict[str, Any] | None = None)
             page.get("title"),
         )
     )
+    if post["published"] is None:
+        post["published_local"] = _local_date(doc, node)
+    post["counts"] = ld_counts(node)
     post["media_urls"] = _media(doc, base, node)
     post["url"] = first(
         page.get("canonical_url"),

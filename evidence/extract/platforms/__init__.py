@@ -25,7 +25,11 @@ Merge rule (:func:`extract_post_fields`)
     and a list for ``media_urls`` (even empty) to replace the generic list.  A module that raises
     is logged and ignored: the generic post is kept, ``platform`` is still set.  Finally every
     field is coerced to ``str``/``None`` (``media_urls`` to a list of unique absolute http(s)
-    URLs) so the post can go into signed canonical JSON.
+    URLs) so the post can go into signed canonical JSON.  A module may name a more precise
+    ``platform`` than its ``NAME`` (the ActivityPub reader says ``activitypub`` for servers that
+    are not Mastodon).  ``flags`` are the union of the module's
+    and those read from any page (:func:`evidence.extract.walls.page_flags`); ``id_time``,
+    ``counts``, ``reply_to`` and ``quoted`` are dicts of strings (``quoted.media_urls`` a list).
 """
 
 from __future__ import annotations
@@ -39,14 +43,29 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from ..dom import absolute_url, clean_text, page_urls
-from ..page import POST_KEYS, empty_post, generic_post
+from ..page import DICT_KEYS, POST_KEYS, empty_post, generic_post
+from ..walls import page_flags
 
 __all__ = ["PLATFORMS", "detect_platform", "extract_post_fields", "sanitise_post"]
 
 log = logging.getLogger(__name__)
 
 # Registration: one name per platform module of this package, in priority order.
-_MODULE_NAMES: tuple[str, ...] = ("x", "bluesky", "reddit", "tiktok", "telegram")
+_MODULE_NAMES: tuple[str, ...] = (
+    "x",
+    "bluesky",
+    "reddit",
+    "tiktok",
+    "telegram",
+    "instagram",
+    "youtube",
+    "facebook",
+    "linkedin",
+    "medium",
+    "substack",
+    "vimeo",
+    "mastodon",  # last: it also claims any ActivityPub server by its page markers
+)
 
 
 def _load() -> Mapping[str, ModuleType]:
@@ -90,17 +109,49 @@ def _clean_str(value: Any) -> str | None:
     return value or None
 
 
+def _urls(values: Any) -> list[str]:
+    urls: list[str] = []
+    for value in values if isinstance(values, list) else []:
+        url = absolute_url(None, value) if isinstance(value, str) else None
+        if url and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def _str_dict(value: Any) -> dict[str, Any] | None:
+    """A dict of non-empty strings (``media_urls``: a list of URLs), or ``None`` when empty."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            continue
+        if key == "media_urls":
+            out[key] = _urls(item)
+        elif key == "text":
+            cleaned = clean_text(item)
+            if cleaned:
+                out[key] = cleaned
+        else:
+            cleaned = _clean_str(item)
+            if cleaned:
+                out[key] = cleaned
+    return out if any(v for v in out.values()) else None
+
+
 def sanitise_post(post: dict[str, Any]) -> dict[str, Any]:
-    """Every key present; strings or ``None``; ``media_urls`` unique absolute http(s) URLs."""
+    """Every key present; strings or ``None``; ``media_urls`` unique absolute http(s) URLs;
+    ``flags`` unique strings; dict fields dicts of strings or ``None`` (``counts`` ``{}``)."""
     out = empty_post()
     for key in POST_KEYS:
         if key == "media_urls":
-            urls: list[str] = []
-            for value in post.get(key) or []:
-                url = absolute_url(None, value) if isinstance(value, str) else None
-                if url and url not in urls:
-                    urls.append(url)
-            out[key] = urls
+            out[key] = _urls(post.get(key))
+        elif key == "flags":
+            flags = post.get(key) if isinstance(post.get(key), list) else []
+            out[key] = [f for i, f in enumerate(flags) if isinstance(f, str) and f and f not in flags[:i]]
+        elif key in DICT_KEYS:
+            value = _str_dict(post.get(key))
+            out[key] = value if value is not None or key != "counts" else {}
         elif key == "text":
             out[key] = clean_text(post.get(key))
         else:
@@ -116,10 +167,15 @@ def extract_post_fields(doc: HtmlElement, url: str, page: dict[str, Any]) -> dic
         found = _safe(module.extract, doc, url)
         if isinstance(found, dict):
             for key in POST_KEYS:
+                value = found.get(key)
                 if key == "platform":
                     continue
-                value = found.get(key)
-                if value is not None:
+                if key == "flags" and isinstance(value, list):
+                    post[key] = list(post.get(key) or []) + value
+                elif value is not None:
                     post[key] = value
-        post["platform"] = module.NAME
-    return sanitise_post(post)
+        refined = found.get("platform") if isinstance(found, dict) else None
+        post["platform"] = refined if isinstance(refined, str) and refined else module.NAME
+    post = sanitise_post(post)
+    post["flags"] = sanitise_post({"flags": post["flags"] + (_safe(page_flags, doc, url, post) or [])})["flags"]
+    return post

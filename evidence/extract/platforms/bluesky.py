@@ -29,6 +29,7 @@ Fields
     (``/img/feed_fullsize/``, ``/img/feed_thumbnail/``, video posters), then ``og:image`` unless it
     is the author's avatar (``/img/avatar/``), which bskyweb uses when a post has no image.
     url: generic (canonical link).
+    post_id: the record key; id_time: the time the record key (a TID) encodes (``bluesky-tid``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from ..dom import (
     unescape_entities,
 )
 from ..page import post_json_ld
-from ..timefmt import parse_datetime
+from ..dates import parse_datetime
+from ..idtime import bluesky_tid
 
 NAME = "bluesky"
 DOMAINS = ("bsky.app",)
@@ -88,6 +90,17 @@ def _url_actor(doc: HtmlElement, url: str) -> str | None:
             continue
         if match and not match.group("actor").startswith("did:"):
             return match.group("actor")
+    return None
+
+
+def _rkey(doc: HtmlElement, url: str) -> str | None:
+    for candidate in page_urls(doc, url):
+        try:
+            match = _POST_PATH.match(urlsplit(candidate).path)
+        except ValueError:
+            continue
+        if match:
+            return match.group("rkey")
     return None
 
 
@@ -131,6 +144,7 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
     handle = handle.lstrip("@") if handle else None
     ld_text = node.get("text") if isinstance(node.get("text"), str) else None
     author_url = author.get("url") if isinstance(author.get("url"), str) else None
+    rkey = _rkey(doc, url)
     return {
         "author_name": name,
         "author_handle": f"@{handle}" if handle else None,
@@ -142,4 +156,7 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         ),
         "text": clean_text(summary["post_text"]) or clean_text(unescape_entities(ld_text)),
         "media_urls": _media(doc, handle),
+        "post_id": rkey,
+        "page_kind": "post" if rkey else None,
+        "id_time": bluesky_tid(rkey),
     }

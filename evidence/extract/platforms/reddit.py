@@ -26,6 +26,7 @@ Fields
     the "From the <sub> community on Reddit: " prefix, ``<title>`` without " : r/<sub>").
     media_urls: the post's images/videos; ``og:image`` unless it is Reddit's generated share card
     (``share.redd.it/preview/...``) or the Reddit logo.
+    post_id: the base-36 id in ``/comments/<id>/`` (not a timestamp: no id_time).
     url: the permalink on ``https://www.reddit.com`` without query (``og:url`` carries tracking
     parameters such as ``?seeker-session=true``).
 """
@@ -51,7 +52,7 @@ from ..dom import (
     page_urls,
 )
 from ..page import page_title, post_json_ld
-from ..timefmt import from_epoch_millis, parse_datetime
+from ..dates import from_epoch_millis, parse_datetime
 
 NAME = "reddit"
 DOMAINS = ("reddit.com",)
@@ -64,6 +65,15 @@ _BOILERPLATE = re.compile(r"^Explore this post and more from the .* community$",
 _SKIP_MEDIA = ("share.redd.it/preview", "redditstatic.com", "styles.redditmedia.com", "/avatars/")
 _MEDIA_HOSTS = ("i.redd.it", "v.redd.it", "preview.redd.it", "external-preview.redd.it", "i.imgur.com")
 _GONE = ("[deleted]", "[removed]")
+
+
+def _post_id(url: str | None) -> str | None:
+    """The base-36 id in ``/comments/<id>/`` (it is not a timestamp)."""
+    try:
+        match = re.search(r"/comments/([a-z0-9]+)", urlsplit(url).path, re.I) if url else None
+    except ValueError:
+        return None
+    return match.group(1) if match else None
 
 
 def matches(url: str) -> bool:
@@ -187,4 +197,6 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         "title": norm_space(found.get("title") or _title(doc)),
         "media_urls": _media(doc, found.get("media", [])),
         "url": url_out,
+        "post_id": _post_id(url_out),
+        "page_kind": "post" if _post_id(url_out) else None,
     }

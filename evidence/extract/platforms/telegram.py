@@ -30,6 +30,7 @@ Fields
     the message's photo when it has one and otherwise the channel's photo -- the page does not say
     which, so it is kept.
     url: the widget's date link, else ``https://t.me/<channel>/<id>``.
+    post_id: ``<channel>/<message number>`` (message numbers are per channel).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from ..dom import (
     page_urls,
     strip_bidi,
 )
-from ..timefmt import parse_datetime
+from ..dates import parse_datetime
 
 NAME = "telegram"
 DOMAINS = ("t.me", "telegram.me")
@@ -176,4 +177,6 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         "text": widget.get("text") or clean_text(meta_content(doc, "og:description", "twitter:description")),
         "media_urls": media,
         "url": own_url,
+        "post_id": f"{channel}/{post}" if channel and post else None,
+        "page_kind": "post" if post else None,
     }

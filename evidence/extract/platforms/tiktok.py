@@ -17,8 +17,9 @@ Fields
     author_name: ``author.nickname``; author_handle ``@`` + ``author.uniqueId``; author_url
     ``https://www.tiktok.com/@<handle>``.
     published: the item's ``createTime`` (epoch seconds).  The time TikTok encodes in the video
-    id (``id >> 32``) is *not* used: it is when the id was allocated and can differ from
-    ``createTime`` by seconds (the fixture: 15:36:23 in the id, 15:36:28 in ``createTime``).
+    id (``id >> 32``) is *not* used for it: it is when the id was allocated and can differ from
+    ``createTime`` by seconds (the fixture: 15:36:23 in the id, 15:36:28 in ``createTime``); it is
+    kept apart as ``id_time`` (method ``tiktok-id``).
     text: the item's ``desc`` (the caption as written), else ``og:description``.
     title: generic (``og:title``).
     media_urls: ``video.playAddr`` (else ``downloadAddr``), the cover (``originCover``, else
@@ -45,7 +46,8 @@ from ..dom import (
     norm_space,
     page_urls,
 )
-from ..timefmt import from_epoch_seconds
+from ..dates import from_epoch_seconds
+from ..idtime import tiktok_id
 
 NAME = "tiktok"
 DOMAINS = ("tiktok.com",)
@@ -167,4 +169,7 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         "text": clean_text(text) or clean_text(meta_content(doc, "og:description")),
         "media_urls": _media(doc, item),
         "url": own_url,
+        "post_id": post_id,
+        "page_kind": ("video" if not isinstance(item.get("imagePost"), dict) else "post") if post_id else None,
+        "id_time": tiktok_id(post_id),
     }

@@ -21,9 +21,10 @@ Fields
     author_name / author_handle: the article's ``User-Name`` block (display name with emoji
     images as their alt text; ``@handle``), else the title forms above.
     author_url: ``https://x.com/<handle>``.
-    published: the article's ``<time datetime>``; else derived from the status id, which is a
-    Snowflake (milliseconds since 2010-11-04T01:42:54.657Z in bits 22+), floored to the second --
-    the same value X shows as ``created_at``.  Ids from before Snowflake (Nov 2010) give none.
+    published: the article's ``<time datetime>`` (or the legacy page's ``data-time``), else ``None``
+    -- never the id's time.  id_time: the time the status id encodes (a Snowflake: milliseconds
+    since 2010-11-04T01:42:54.657Z in bits 22+; method ``x-snowflake``), kept apart from
+    ``published``; ids from before Snowflake (Nov 2010) give none.
     text: the article's ``tweetText`` (outside any quoted post), inline (X styles its divs
     inline), emoji images as alt text; else ``og:description``.
     title: the document ``<title>``, else ``og:title`` / ``<meta name=title>``.
@@ -31,12 +32,17 @@ Fields
     ``twitter:image`` -- excluding avatars (``/profile_images/``), emoji and X's generic
     ``abs.twimg.com`` share image.
     url: canonical / ``og:url`` when on an X host, else ``https://x.com/<handle>/status/<id>``.
+    counts: the rendered article's action bar label (``"12 replies, 3 reposts, 45 likes, ...
+    67 views"``) or the legacy page's stat counts.  quoted / reply_to: see :mod:`.x_legacy`.
+
+Legacy twitter.com pages (server-rendered, 2013-2020, ``div.permalink-tweet``) are read by
+:mod:`.x_legacy`; crawler pages with ``og:description`` in typographic quotes (``“...”``, the
+pre-2020 form) have the quotes removed.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,7 +60,9 @@ from ..dom import (
     strip_bidi,
 )
 from ..page import page_title
-from ..timefmt import format_utc, parse_datetime
+from ..dates import parse_datetime
+from ..idtime import x_snowflake
+from .x_legacy import read_legacy
 
 NAME = "x"
 DOMAINS = ("x.com", "twitter.com")
@@ -63,9 +71,12 @@ BASE = "https://x.com"
 _STATUS_PATH = re.compile(r"^/(?:i/web/|(?P<handle>[A-Za-z0-9_]{1,15})/)status(?:es)?/(?P<id>\d{1,20})")
 _HANDLE_TITLE = re.compile(r"^(?P<name>.*?)\s*\(@(?P<handle>[A-Za-z0-9_]{1,15})\) on (?:X|Twitter)$", re.S)
 _QUOTE_TITLE = re.compile(r'^(?P<name>.+?) on (?:X|Twitter): [“"](?P<text>.*)[”"] / (?:X|Twitter)$', re.S)
-_TWEPOCH_MS = 1288834974657
-_FIRST_SNOWFLAKE = 1 << 22 << 27  # ~1.5 days after the epoch; sequential ids were far below
 _SKIP_MEDIA = ("/profile_images/", "/emoji/", "abs.twimg.com", "abs-0.twimg.com")
+_COUNT_WORDS = {
+    "repl": "comments", "comment": "comments", "repost": "shares", "retweet": "shares",
+    "like": "likes", "view": "views",
+}
+_LABEL_COUNT = re.compile(r"([\d.,]+[KMB]?)\s+([A-Za-z]+)")
 
 
 def matches(url: str) -> bool:
@@ -94,17 +105,8 @@ def _status(doc: HtmlElement, url: str) -> tuple[str | None, str | None, str | N
 
 def snowflake_time(status_id: str | None) -> str | None:
     """Creation time encoded in a Snowflake id, floored to the second; ``None`` before Snowflake."""
-    if not status_id or not status_id.isdigit():
-        return None
-    value = int(status_id)
-    if value < _FIRST_SNOWFLAKE:
-        return None
-    millis = (value >> 22) + _TWEPOCH_MS
-    try:
-        moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=millis // 1000)
-    except OverflowError:
-        return None
-    return format_utc(moment)
+    found = x_snowflake(status_id)
+    return found["utc"].split(".")[0].rstrip("Z") + "Z" if found else None
 
 
 def parse_title(title: str | None) -> dict[str, str | None]:
@@ -208,9 +210,27 @@ def _media(doc: HtmlElement, article: HtmlElement | None) -> list[str]:
     return out
 
 
+def _article_counts(article: HtmlElement) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for label in article.xpath('.//*[@role="group"]/@aria-label')[:1]:
+        for number, word in _LABEL_COUNT.findall(label):
+            for stem, name in _COUNT_WORDS.items():
+                if word.lower().startswith(stem):
+                    out.setdefault(name, number)
+    return out
+
+
+def _og_text(doc: HtmlElement, fallback: str | None) -> str | None:
+    text = meta_content(doc, "og:description", "twitter:description")
+    if text and len(text) > 1 and text[0] == "\u201c" and text[-1] == "\u201d":
+        text = text[1:-1]  # the pre-2020 og:description wraps the tweet in typographic quotes
+    return clean_text(text or fallback)
+
+
 def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
     own_url, url_handle, status_id = _status(doc, url)
     article = _focal_article(doc, status_id)
+    legacy = read_legacy(doc, status_id) if article is None else None
     og_title = meta_content(doc, "og:title", "twitter:title", "title")
     doc_title = page_title(doc)
     from_title = parse_title(og_title)
@@ -218,15 +238,21 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         from_title = parse_title(doc_title)
 
     name = handle = text = published = None
+    counts: dict[str, str] = {}
+    media = _media(doc, article)
     if article is not None:
         name, handle = _user(article)
         text = _article_text(article)
         published = _article_time(article, status_id)
+        counts = _article_counts(article)
+    elif legacy is not None:
+        name, handle, text = legacy["name"], legacy["handle"], legacy["text"]
+        published, counts, media = legacy["published"], legacy["counts"], legacy["media_urls"]
+        status_id = status_id or legacy["id"]
     name = name or from_title["name"]
     handle = handle or from_title["handle"] or url_handle
     if text is None and article is None:
-        text = clean_text(meta_content(doc, "og:description", "twitter:description") or from_title["text"])
-    published = published or snowflake_time(status_id)
+        text = _og_text(doc, from_title["text"])
 
     if own_url is None and handle and status_id:
         own_url = f"{BASE}/{handle}/status/{status_id}"
@@ -234,9 +260,15 @@ def extract(doc: HtmlElement, url: str) -> dict[str, Any]:
         "author_name": name,
         "author_handle": f"@{handle}" if handle else None,
         "author_url": f"{BASE}/{handle}" if handle else None,
-        "published": published,
+        "published": published or "",
         "text": text,
         "title": norm_space(doc_title or og_title),
-        "media_urls": _media(doc, article),
+        "media_urls": media,
         "url": own_url,
+        "post_id": status_id,
+        "page_kind": "post" if status_id else None,
+        "id_time": x_snowflake(status_id),
+        "counts": counts,
+        "quoted": legacy["quoted"] if legacy else None,
+        "reply_to": legacy["reply_to"] if legacy else None,
     }

@@ -11,6 +11,12 @@ Rules
       value stays visible in the page's ``meta`` / ``json_ld``.
     * Epoch values are only read where a platform module knows the unit
       (:func:`from_epoch_seconds`, :func:`from_epoch_millis`).
+
+Partial times (:func:`local_datetime`, :func:`shown_date`)
+    What a page shows without a zone is kept as the page shows it, never completed: a date alone
+    stays ``YYYY-MM-DD`` (no midnight is added) and a local time stays ``YYYY-MM-DDTHH:MM[:SS]``
+    without an offset.  The post records it as ``published_local`` with the flag ``date-only`` or
+    ``no-time-zone`` (see :mod:`evidence.extract.page`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,14 @@ import math
 import re
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["format_utc", "from_epoch_millis", "from_epoch_seconds", "parse_datetime"]
+__all__ = [
+    "format_utc",
+    "from_epoch_millis",
+    "from_epoch_seconds",
+    "local_datetime",
+    "parse_datetime",
+    "shown_date",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _LEGACY_TWITTER = "%a %b %d %H:%M:%S %z %Y"
@@ -108,3 +121,65 @@ def from_epoch_seconds(value: object) -> str | None:
 def from_epoch_millis(value: object) -> str | None:
     """Milliseconds since the Unix epoch (int or digit string) as RFC 3339 UTC, else ``None``."""
     return _from_epoch(value, 1000)
+
+
+_LOCAL_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?$")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2}) ([A-Za-z]{3,9})\.? (\d{4})\b")
+
+
+def local_datetime(value: object) -> str | None:
+    """An ISO date or date-time *without* a UTC offset, as written (fraction dropped), else ``None``.
+
+    ``"2016-09-27"`` -> ``"2016-09-27"``; ``"2019-01-10T17:02:52"`` -> ``"2019-01-10T17:02:52"``.
+    A value that has an offset is an instant: use :func:`parse_datetime`.
+    """
+    if not isinstance(value, str):
+        return None
+    match = _LOCAL_ISO.match(value.strip())
+    if not match:
+        return None
+    day, clock = match.groups()
+    try:
+        datetime.fromisoformat(day)
+    except ValueError:
+        return None
+    return f"{day}T{clock}" if clock else day
+
+
+def _ymd(year: str, month: str, day: str) -> str | None:
+    number = _MONTHS.get(month.lower())
+    if number is None:
+        return None
+    try:
+        return datetime(int(year), number, int(day)).strftime("%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def shown_date(text: object) -> str | None:
+    """The first English calendar date in visible text ("May 29, 2021", "Published Dec 19, 2016",
+    "3 April 2018") as ``YYYY-MM-DD``; ``None`` when there is none (a date without a year is none)."""
+    if not isinstance(text, str):
+        return None
+    match = _MONTH_DAY_YEAR.search(text)
+    if match:
+        found = _ymd(match.group(3), match.group(1), match.group(2))
+        if found:
+            return found
+    match = _DAY_MONTH_YEAR.search(text)
+    if match:
+        return _ymd(match.group(3), match.group(2), match.group(1))
+    return None
