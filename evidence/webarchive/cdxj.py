@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Sequence
 
 from cdxj_indexer.main import CDXJIndexer
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from ..errors import InputError
 
 __all__ = ["index_warcs", "parse_cdxj"]
 
@@ -29,12 +33,32 @@ def index_warcs(warcs: Sequence[str | os.PathLike]) -> bytes:
     """Sorted CDXJ lines (UTF-8) for ``warcs``; ``filename`` is each WARC's base name."""
     names = [Path(w).name for w in warcs]
     if len(set(names)) != len(names):
-        raise ValueError("two WARC files have the same name; a WACZ keeps them side by side in archive/")
+        raise InputError("two WARC files have the same name, and a WACZ keeps them side by side in archive/",
+                         hint="give each capture's WARC a distinct file name")
+    for warc in warcs:
+        _check_warc(Path(warc))
     out = io.StringIO()
     indexer = CDXJIndexer(out, [str(w) for w in warcs], sort=True, post_append=True,
                           records=INDEXED_RECORDS)
-    indexer.process_all()
+    try:
+        indexer.process_all()
+    except ArchiveLoadFailed as exc:
+        raise InputError(f"not a readable WARC file among {', '.join(names)}: {exc}",
+                         hint="check the capture's files (evidence verify); re-capture the item if one is damaged") from exc
     return out.getvalue().encode("utf-8")
+
+
+def _check_warc(path: Path) -> None:
+    """Refuse a file whose first record is not a WARC record (warcio would read on regardless)."""
+    hint = "check the capture's files (evidence verify); re-capture the item if one is damaged"
+    try:
+        with open(path, "rb") as fh:
+            first = next(iter(ArchiveIterator(fh)), None)
+            ok = first is not None and first.format == "warc"
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"not a readable WARC file: {path.name}: {exc}", hint=hint) from exc
+    if not ok:
+        raise InputError(f"not a readable WARC file: {path.name} does not start with a WARC record", hint=hint)
 
 
 def parse_cdxj(data: bytes) -> list[tuple[str, str, dict]]:

@@ -28,6 +28,7 @@ import asyncio
 import logging
 from typing import Any
 
+from ..errors import InputError
 from .exchange import Exchange, utc_now
 
 __all__ = ["Recorder", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TOTAL"]
@@ -55,7 +56,7 @@ class Recorder:
 
     def __init__(self, *, max_body: int = DEFAULT_MAX_BODY, max_total: int = DEFAULT_MAX_TOTAL):
         if max_body < 0 or max_total < 0:
-            raise ValueError("size limits must not be negative")
+            raise InputError("recorder size limits must not be negative", hint="give sizes in bytes, 0 or more")
         self.max_body = max_body
         self.max_total = max_total
         self.exchanges: list[Exchange] = []

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..errors import InputError
 from .cdxj import index_warcs
 from .warc import SOFTWARE, warc_date
 
@@ -133,7 +134,10 @@ def write_wacz(out: str | os.PathLike, warcs: Sequence[str | os.PathLike], pages
     """
     warcs = [Path(w) for w in warcs]
     if not warcs:
-        raise ValueError("a WACZ needs at least one WARC file")
+        raise InputError("a WACZ needs at least one WARC file", hint="capture the item first, or pick items with captures")
+    missing = [str(w) for w in warcs if not w.is_file()]
+    if missing:
+        raise InputError(f"WARC file not found: {missing[0]}", hint="check the capture's files (evidence verify)")
     out = Path(out)
     when = _zip_time(created)
     index = index_warcs(warcs)
