@@ -233,9 +233,12 @@ class Recorder:
         """
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in list(self._tasks):
+        self.detach()  # no new tasks from here on
+        late = list(self._tasks)
+        for task in late:
             task.cancel()
-        self.detach()
+        if late:  # a cancelled exchange stays in _started and is kept below as still loading
+            await asyncio.gather(*late, return_exceptions=True)
         for request, ex in list(self._started.items()):
             response = self._responses.pop(request, None)
             if response is not None:
