@@ -19,7 +19,8 @@ Memory is bounded by two limits: ``max_body`` per response (default 32 MiB) and 
 for all bodies of one recording (default 256 MiB). A body whose size is known to be over
 ``max_body`` before reading is not read at all; one that turns out larger once read (the browser
 decodes gzip/br) is cut to the limit; once ``max_total`` is reached further bodies are cut or left
-out. Each such body is marked ``truncated="length"`` with the reason in ``body_missing``.
+out. Each such body is marked ``truncated="length"`` with the reason in ``body_missing``. At most
+four bodies are read at once, so what is held while reading stays under ``4 × max_body`` too.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 DEFAULT_MAX_TOTAL = 256 * 1024 * 1024
 _HEADER_TIMEOUT = 5.0
+_READERS = 4  # bodies read at once
 _PROTOCOLS = {"http/0.9": "HTTP/0.9", "http/1.0": "HTTP/1.0", "http/1.1": "HTTP/1.1", "h2": "HTTP/2.0",
               "h2c": "HTTP/2.0", "h3": "HTTP/3.0", "quic": "HTTP/3.0"}
 
@@ -67,6 +69,7 @@ class Recorder:
         self._protocols: dict[str, str] = {}
         self._targets: list[tuple[Any, dict]] = []
         self._cdp: list[Any] = []
+        self._reading = asyncio.Semaphore(_READERS)
 
     # -- attaching ---------------------------------------------------------------------------
     async def attach(self, target) -> None:
@@ -195,7 +198,12 @@ class Recorder:
             self._missing(ex, f"body of {size} bytes is over the per-response limit of {self.max_body} bytes: "
                               "not kept", "length")
             return
-        body = await response.body()
+        if self._kept >= self.max_total:
+            self._missing(ex, f"body not kept: the recording's total limit of {self.max_total} bytes was reached",
+                          "length")
+            return
+        async with self._reading:  # at most _READERS bodies in flight: transient memory stays bounded too
+            body = await response.body()
         coding = (ex.header("content-encoding") or "").strip().lower()
         if coding and coding != "identity":
             ex.body_decoded = coding
