@@ -66,19 +66,24 @@ class _Site(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-async def _capture(url: str, recorder: Recorder):
+async def _capture(url: str, recorder: Recorder, extra_args: tuple[str, ...] = (), wait_until: str = "load"):
     from playwright.async_api import async_playwright
 
     from evidence.capture.browser import launch_options
 
     async with async_playwright() as p:
-        _, kwargs = launch_options(p)
+        _, kwargs = launch_options(p, extra_args=extra_args)
         browser = await p.chromium.launch(**kwargs)
         try:
             context = await browser.new_context()
             page = await context.new_page()
             await recorder.attach(page)
-            await page.goto(url, wait_until="load")
+            await page.goto(url, wait_until=wait_until)
+            if wait_until != "load":  # a page whose load event may never come: give it a moment
+                try:
+                    await page.wait_for_load_state("load", timeout=3_000)
+                except Exception:  # noqa: BLE001 - still loading: what came is recorded, the rest says so
+                    pass
             title = await page.title()
             exchanges = await recorder.finish()
         finally:
