@@ -76,19 +76,14 @@ class Recorder:
         """Listen on ``target`` (a ``BrowserContext`` or a ``Page``); call before navigating."""
         handlers = {"request": self._on_request, "response": self._on_response,
                     "requestfinished": self._on_finished, "requestfailed": self._on_failed}
+        pages = getattr(target, "pages", None)
+        if pages is not None:  # a BrowserContext: also learn HTTP versions in pages opened later
+            handlers["page"] = lambda page: self._spawn(self._watch_protocols(page))
         for event, handler in handlers.items():
             target.on(event, handler)
         self._targets.append((target, handlers))
-        pages = getattr(target, "pages", None)
-        if pages is None:  # a Page
-            await self._watch_protocols(target)
-        else:
-            for page in pages:
-                await self._watch_protocols(page)
-
-    async def watch_page(self, page) -> None:
-        """Also learn HTTP versions for a page opened after :meth:`attach` on its context."""
-        await self._watch_protocols(page)
+        for page in pages if pages is not None else [target]:
+            await self._watch_protocols(page)
 
     async def _watch_protocols(self, page) -> None:
         """HTTP versions are not in Playwright's API: ask Chromium's DevTools protocol, if there."""
