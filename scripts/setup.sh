@@ -85,4 +85,27 @@ fonts=$(fc-list 2>/dev/null | wc -l || echo 0)
 if [ "$fonts" = "0" ]; then
   apt_install fonts-dejavu-core || true
 fi
+# --- webarchive ---
+# ReplayWeb.page (npm `replaywebpage`) for the replay test: only its built ui.js and sw.js are
+# needed, so the package tarball is fetched from the npm registry with `npm pack` (its development
+# dependencies are not installed) and unpacked into .cache/replaywebpage. Never a CDN at run time.
+RWP_VERSION=${RWP_VERSION:-2.5.3}
+rwp_dir=.cache/replaywebpage
+if [ ! -f "$rwp_dir/$RWP_VERSION/ui.js" ] || [ ! -f "$rwp_dir/$RWP_VERSION/sw.js" ]; then
+  if command -v npm >/dev/null 2>&1 || apt_install npm; then
+    say "fetching replaywebpage@$RWP_VERSION from the npm registry into $rwp_dir"
+    rwp_tmp=$(mktemp -d)
+    if (cd "$rwp_tmp" && npm pack --silent "replaywebpage@$RWP_VERSION" >/dev/null); then
+      mkdir -p "$rwp_dir/$RWP_VERSION"
+      tar -xzf "$rwp_tmp"/replaywebpage-*.tgz -C "$rwp_dir/$RWP_VERSION" --strip-components=1 \
+        package/ui.js package/sw.js package/LICENSE package/package.json
+    else
+      say "could not fetch replaywebpage from npm; the replay test will say so"
+    fi
+    rm -rf "$rwp_tmp"
+  else
+    say "npm not found (need root to install it); the replay test will say so"
+  fi
+fi
+# --- end webarchive ---
 say "ready: $VENV/bin/evidence"
