@@ -115,6 +115,11 @@ class Evidence:
     def has_signer(self) -> bool:
         return self._signer is not None or self._signer_factory is not None
 
+    @property
+    def read_only(self) -> bool:
+        """True when the store cannot be written (a read-only mount, no permission): reading still works."""
+        return self.store.read_only
+
     # ------------------------------------------------------------ keys
     @staticmethod
     def create_key(name: str, email: str, role: str, passphrase: bytes, *, key_file: str | os.PathLike | None = None,

@@ -191,7 +191,7 @@ class Log:
             return None
         need = max(seqs)
         cp = next((c for c in self.store.checkpoints() if c["size"] >= need), None)
-        if cp is None and self.can_sign():
+        if cp is None and self.can_sign() and not self.store.read_only:
             cp = self.sign_checkpoint(self._signer())
         if cp is None or cp["size"] < need:
             return None

@@ -322,10 +322,14 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     sums = b.add_sums()
     digest, size = write_zip(b.pack, out, force=force)
     live = [a for a in b.allegations if a["status"] != "withdrawn"]
-    ev.log.write("bundle.built", subject={"type": "bundle", "id": digest}, case=b.ref,
-                 details={"sha256": digest, "for": audience, "redacted": redacted, "size": size,
-                          "path": str(out.resolve()), "exhibits": len(b.exhibits), "allegations": len(live),
-                          "as_of": ctx["as_of"], "sums_sha256": sha256_tag(sums)})
+    details = {"sha256": digest, "for": audience, "redacted": redacted, "size": size, "path": str(out.resolve()),
+               "exhibits": len(b.exhibits), "allegations": len(live), "as_of": ctx["as_of"],
+               "sums_sha256": sha256_tag(sums)}
+    if ev.read_only:
+        ev.warnings.append(f"the store is read-only, so this disclosure ({digest}, for the {audience}) is not in its "
+                           "custody log: record it when the store is writable again")
+    else:
+        ev.log.write("bundle.built", subject={"type": "bundle", "id": digest}, case=b.ref, details=details)
     return {"path": str(out), "sha256": digest, "size": size, "exhibits": len(b.exhibits),
             "files": len(b.pack.paths()), "allegations": len(live), "withdrawn": len(b.allegations) - len(live),
             "as_of": ctx["as_of"]}
