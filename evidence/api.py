@@ -370,11 +370,15 @@ class Evidence:
                           force=force, browser_path=browser_path)
 
     # ------------------------------------------------------------ custody, checkpoints, timestamps, settings
-    def custody(self, *, case: str | None = None, item: str | None = None) -> list[CustodyEntry]:
+    def custody(self, *, case: str | None = None, item: str | None = None,
+                actions: tuple[str, ...] = ()) -> list[CustodyEntry]:
+        """Custody entries of an item, of a case, or of the whole store (only ``actions``, if given)."""
         if item is not None:
-            rows = self.store.custody(item_id=self.item(item).id)
+            rows = self.store.custody(item_id=self.item(item).id, actions=actions)
         elif case is not None:
-            rows = self.store.custody(case_ref=self.case(case)["ref"])
+            rows = self.store.custody(case_ref=self.case(case)["ref"], actions=actions)
+        elif actions:
+            rows = self.store.custody(actions=actions)
         else:
             rows = list(self.store.iter_custody())
         return [custody_from_row(r) for r in rows]

@@ -356,9 +356,12 @@ class Store:
         """SHA-256 tags of the policy catalogues allegations cite (kept in the artifact folder)."""
         return [r["h"] for r in self.db.query("SELECT DISTINCT policy_sha256 AS h FROM allegations ORDER BY h")]
 
-    def custody(self, *, case_ref: str | None = None, item_id: str | None = None,
+    def custody(self, *, case_ref: str | None = None, item_id: str | None = None, actions: tuple[str, ...] = (),
                 after: int = 0, limit: int | None = None) -> list[dict]:
         where, params = ["seq > ?"], [after]
+        if actions:
+            where.append(f"action IN ({', '.join('?' for _ in actions)})")
+            params.extend(actions)
         if case_ref is not None:
             where.append("case_ref = ?")
             params.append(case_ref)

@@ -27,6 +27,9 @@ __all__ = ["build_pack", "AUDIENCES"]
 
 AUDIENCES = ("panel", "respondent")
 LEFT_OUT_ACTIONS = {"bundle.built", "verify.run"}
+# entries about the keys (who created the store, who registered and approved each signer): they state the
+# signers' names and roles, which a pack's reader checks against what its manifest and report show
+KEY_ACTIONS = ("store.created", "key.registered", "key.trusted")
 # artifacts whose content can name third parties: withheld from a redacted pack when the exhibit has a redaction
 WITHHELD_WHEN_REDACTED = {"screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "metadata", "original"}
 
@@ -105,10 +108,18 @@ class _Builder:
         self.allegations = ev.allegations(self.ref)
         self.entries = [e for e in ev.custody(case=self.ref) if e.action not in LEFT_OUT_ACTIONS]
         self.as_of = _as_of(self.entries)
+        self.entries = sorted(self.entries + self._key_entries(items), key=lambda e: e.seq)
         self.pack = PackFiles()
         self.keys: dict[str, dict] = {}
         self.need_key(self.signer.fingerprint)
         self.manifest: dict[str, Any] = {}
+
+    def _key_entries(self, items) -> list:
+        """The entries that state who each signer of this pack is (and who created the store and approved them)."""
+        signers = {self.signer.fingerprint, *(e.actor for e in self.entries), *(it.signer for it in items),
+                   *(r["signer"] for a in self.allegations for r in a["records"])}
+        return [e for e in self.ev.custody(actions=KEY_ACTIONS)
+                if e.action == "store.created" or e.entry["subject"]["id"] in signers]
 
     def need_key(self, fp: str) -> None:
         if fp not in self.keys:
@@ -230,6 +241,8 @@ class _Builder:
             entries.append({"seq": e.seq, "path": f"{name}.json", "signature": f"{name}.sig", "hash": e.entry_hash})
             view = {"seq": e.seq, "time": e.entry["time"]["utc"], "action": e.action, "actor": e.entry["actor"],
                     "details": e.entry["details"], "hash": e.entry_hash, "subject": e.entry["subject"]}
+            if e.action in KEY_ACTIONS:
+                continue  # in the pack for checking; the report shows the keys in its own table
             eid = self._exhibit_of(e.item_id)
             (self.custody_by_exhibit[eid] if eid else self.case_entries).append(view)
         custody: dict[str, Any] = {"entries": entries}
