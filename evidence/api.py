@@ -324,6 +324,20 @@ class Evidence:
         return capture_many(self, urls, case=case, options=options, concurrency=concurrency, note=note,
                             on_result=on_result)
 
+    def search(self, query: str, *, case: str | None = None, limit: int = 20) -> list[dict]:
+        """Posts, notes and allegation summaries whose text has every word of ``query`` (stemmed), best first."""
+        terms = re.findall(r"\w+", query or "")
+        if not terms:
+            raise InputError("give words to search for", hint='e.g. evidence search "watch your back"')
+        if not 1 <= limit <= 1000:
+            raise InputError("limit must be 1 to 1000")
+        ref = self.case(case)["ref"] if case else None
+        return [dict(r, rank=round(r["rank"], 4)) for r in self.store.search(terms, case_ref=ref, limit=limit)]
+
+    def posts(self, case: str | None = None) -> list[dict]:
+        """The post each capture shows (author, time, text), as an index over the capture's metadata."""
+        return self.store.posts(self.case(case)["ref"] if case else None)
+
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:
         """Clauses a captured post's words may touch: an aid to the investigator, never an allegation."""

@@ -120,6 +120,17 @@ def _schema(db: sqlite_utils.Database) -> None:
         pk=("subject", "tsa_url"), not_null={"data_hash", "status"},
     )
     db["settings"].create({"key": str, "value": str}, pk="key")
+    # indexes for reading and searching, derived from signed records and the artifacts they name by hash
+    # (verify rebuilds and compares them): the post each capture shows, and searchable text
+    db["posts"].create(
+        {"item_id": str, "case_ref": str, "url": str, "platform": str, "author_name": str, "author_handle": str,
+         "published": str, "title": str, "text": str, "captured_utc": str},
+        pk="item_id", foreign_keys=[("item_id", "items", "id")],
+    )
+    db["search_index"].create({"id": int, "kind": str, "ref": str, "case_ref": str, "text": str}, pk="id",
+                              not_null={"kind", "ref", "text"})
+    db["search_index"].create_index(["kind", "ref"], unique=True)
+    db["search_index"].enable_fts(["text"], fts_version="FTS5", create_triggers=True, tokenize="porter unicode61")
     for table in _APPEND_ONLY:
         for op in ("UPDATE", "DELETE"):
             db.execute(
@@ -430,6 +441,28 @@ class Store:
         return list(self.db.query("SELECT * FROM allegation_events WHERE allegation_id = ? ORDER BY created_utc, id",
                                   (allegation_id,)))
 
+    def posts(self, case_ref: str | None = None) -> list[dict]:
+        if case_ref is None:
+            return list(self.db.query("SELECT * FROM posts ORDER BY captured_utc, item_id"))
+        return list(self.db.query("SELECT * FROM posts WHERE case_ref = ? ORDER BY captured_utc, item_id", (case_ref,)))
+
+    def search_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT kind, ref, case_ref, text FROM search_index ORDER BY kind, ref"))
+
+    def search(self, terms: list[str], *, case_ref: str | None = None, limit: int = 20) -> list[dict]:
+        """Full-text search (FTS5, porter stemming): every term must occur; best matches first, with a snippet."""
+        match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = ("SELECT s.kind, s.ref, s.case_ref, snippet(search_index_fts, 0, '[', ']', '...', 12) AS snippet, "
+               "bm25(search_index_fts) AS rank FROM search_index_fts JOIN search_index s "
+               "ON s.rowid = search_index_fts.rowid WHERE search_index_fts MATCH ?")
+        params: list = [match]
+        if case_ref is not None:
+            sql += " AND s.case_ref = ?"
+            params.append(case_ref)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        return list(self.db.query(sql, params))
+
     def setting(self, key: str) -> str | None:
         row = self._one("SELECT value FROM settings WHERE key = ?", (key,))
         return row["value"] if row else None
@@ -501,6 +534,13 @@ class _Tx:
 
     def insert_artifact(self, row: dict) -> None:
         self._insert("artifacts", row)
+
+    def insert_post(self, row: dict) -> None:
+        self._insert("posts", row)
+
+    def index_text(self, kind: str, ref: str, case_ref: str | None, text: str) -> None:
+        if text and text.strip():
+            self._insert("search_index", {"kind": kind, "ref": ref, "case_ref": case_ref, "text": text})
 
     def insert_allegation(self, row: dict) -> None:
         self._insert("allegations", row)

@@ -157,5 +157,5 @@ def keep(log, pc, case_ref: str, note: str | None) -> str:
                 "title": meta["page"].get("title"), "http_status": pc.status, "warnings": list(pc.warnings)}
     got = ingest(log, case_ref=case_ref, kind="capture", action="item.captured", artifacts=_artifacts(pc, meta_bytes),
                  source=source, metadata=metadata, note=note, flags=pc.flags,
-                 details={"url": pc.url, "final_url": pc.final_url, "http_status": pc.status})
+                 details={"url": pc.url, "final_url": pc.final_url, "http_status": pc.status}, post=post)
     return got.item_id

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["project", "PROJECTED"]
+__all__ = ["project", "PROJECTED", "post_row", "post_text"]
 
 
 def _key_registered(tx, e: dict, attach: dict) -> None:
@@ -52,6 +52,23 @@ def _item(tx, e: dict, attach: dict) -> None:
     for a in rec["artifacts"]:
         tx.insert_artifact({"item_id": rec["id"], "role": a["role"], "sha256": a["sha256"], "size": a["size"],
                             "media_type": a["media_type"]})
+    tx.index_text("note", rec["id"], e["case"], rec.get("note") or "")
+    post = attach.get("post")
+    if post is not None:  # what the capture's metadata artifact (named in the record by hash) says of the post
+        tx.insert_post(post_row(rec, e["case"], post))
+        tx.index_text("post", rec["id"], e["case"], post_text(post))
+
+
+def post_row(rec: dict, case_ref: str, post: dict) -> dict:
+    """The ``posts`` row of a capture (an index: verify rebuilds it from the metadata artifact)."""
+    return {"item_id": rec["id"], "case_ref": case_ref, "url": post.get("url") or rec["source"].get("final_url"),
+            "platform": post.get("platform"), "author_name": post.get("author_name"),
+            "author_handle": post.get("author_handle"), "published": post.get("published"),
+            "title": post.get("title"), "text": post.get("text"), "captured_utc": rec["created"]["utc"]}
+
+
+def post_text(post: dict) -> str:
+    return "\n".join(str(post.get(k)) for k in ("author_name", "author_handle", "title", "text") if post.get(k))
 
 
 def _allegation_event(tx, e: dict, signed, event: str) -> None:
@@ -67,6 +84,7 @@ def _allegation_made(tx, e: dict, attach: dict) -> None:
     tx.insert_allegation({"id": e["subject"]["id"], "case_ref": e["case"], "clause": e["details"]["clause"],
                           "status": "open", "created_utc": signed.record["created"]["utc"],
                           "policy_sha256": e["details"]["policy_sha256"]})
+    tx.index_text("allegation", e["subject"]["id"], e["case"], e["details"].get("summary") or "")
     _allegation_event(tx, e, signed, "made")
 
 
