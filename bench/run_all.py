@@ -14,7 +14,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_verify_throughput.py", "bench_import_memory.py", "bench_verify_scaling.py", "bench_capture.py",
-           "bench_bundle.py", "bench_merkle.py", "bench_ledger.py"]
+           "bench_bundle.py", "bench_merkle.py", "bench_ledger.py", "bench_search.py", "bench_wacz.py",
+           "extract_accuracy.py"]
 
 
 def main() -> int:
@@ -30,7 +31,7 @@ def main() -> int:
         if not path.exists():
             continue
         cmd = [sys.executable, str(path)]
-        if not args.full and name != "bench_merkle.py":
+        if not args.full and name not in ("bench_merkle.py", "extract_accuracy.py"):
             cmd.append("--quick")
         print(f"\n=== {' '.join(cmd[1:])}", flush=True)
         failed += subprocess.run(cmd).returncode != 0
