@@ -334,6 +334,13 @@ class Evidence:
         ref = self.case(case)["ref"] if case else None
         return [dict(r, rank=round(r["rank"], 4)) for r in self.store.search(terms, case_ref=ref, limit=limit)]
 
+    def timeline(self, case: str) -> list[dict]:
+        """The case's events in order: published (and how that is known), captured, alleged, withdrawn,
+        redacted, approved, disclosed (see :mod:`evidence.timeline`)."""
+        from .timeline import timeline
+
+        return timeline(self, case)
+
     def posts(self, case: str | None = None) -> list[dict]:
         """The post each capture shows (author, time, text), as an index over the capture's metadata."""
         return self.store.posts(self.case(case)["ref"] if case else None)

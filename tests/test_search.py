@@ -96,3 +96,18 @@ def test_verify_rebuilds_the_indexes(searched, tmp_path):
     with evidence.Evidence.open(tmp_path / "copy") as copy:
         where = {p.where for p in copy.verify(log=False).problems if p.code == "index-mismatch"}
     assert where == {f"posts row {p1.id}", f"search index allegation {alleg['id']}"}
+
+
+def test_timeline_of_a_case_in_order(searched):
+    ev, (p1, p2), _, alleg = searched
+    events = ev.timeline(CASE)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "published" or kinds[0] == "case.opened"
+    published = [e for e in events if e["event"] == "published"]
+    assert {e["item_id"] for e in published} == {p1.id, p2.id}
+    assert all("shown on the page" in e["source"] or "derived from the post's id" in e["source"] for e in published)
+    times = [e["time_utc"] for e in events if e["time_utc"]]
+    assert times == sorted(times)
+    assert [e["event"] for e in events if e["event"].startswith(("item.", "allegation."))] == \
+        ["item.captured", "item.captured", "allegation.made"]
+    assert any(e["what"] == "alleged: clause 6.1" for e in events)
