@@ -60,7 +60,7 @@ def test_the_command_line_imports_only_the_api_and_the_error_tree():
 
 def test_only_the_store_speaks_sql():
     for path, tree in modules():
-        if path == PKG / "store.py":
+        if PKG / "store" in path.parents:
             continue
         names = imported(tree, path)
         assert "sqlite3" not in names and "sqlite_utils" not in names, path
@@ -95,7 +95,7 @@ def test_evidence_enters_only_through_ingest():
     import, capture and redaction call ingest()."""
     for path, _ in modules():
         src = path.read_text()
-        if path not in (PKG / "log" / "project.py", PKG / "store.py"):
+        if path != PKG / "log" / "project.py" and PKG / "store" not in path.parents:
             assert "insert_item(" not in src and "insert_artifact(" not in src, path
         if path != PKG / "ingest.py":
             assert not re.search(r"""\.write\(\s*["']item\.""", src), path
@@ -108,7 +108,7 @@ def test_evidence_enters_only_through_ingest():
 def test_every_write_goes_through_the_one_log_function():
     """Appending to the custody log happens only in Log.write (which also grows the tree, timestamps, checkpoints)."""
     for path, _ in modules():
-        if path in (PKG / "store.py", PKG / "log" / "writer.py"):
+        if path == PKG / "log" / "writer.py" or PKG / "store" in path.parents:
             continue
         assert "append_custody(" not in path.read_text(), path
 
