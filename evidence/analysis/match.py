@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .imageio import load_rgb, trim_border
 from .textmatch import text_score
-from .visualhash import HASH_BITS, _hashes, hash_distance, window_distance
+from .visualhash import HASH_BITS, pair_hashes, hash_distance, window_distance
 
 __all__ = ["Candidate", "match_image", "near_duplicates", "label_for", "TEXT_SAME", "TEXT_LIKELY", "VISUAL_SAME",
            "VISUAL_LIKELY", "NEAR_DUPLICATE", "SAME", "LIKELY", "NO_MATCH"]
@@ -102,7 +102,7 @@ def near_duplicates(images: dict[str, str | Path], *, threshold: int = NEAR_DUPL
     most ``threshold``; groups are the connected sets of such pairs."""
     hashes = {}
     for key, path in images.items():
-        p, d = _hashes(trim_border(load_rgb(path)))
+        p, d = pair_hashes(trim_border(load_rgb(path)))
         hashes[key] = {"phash": str(p), "dhash": str(d)}
     keys = sorted(hashes)
     parent = {k: k for k in keys}

@@ -20,14 +20,14 @@ _WORK_WIDTH = 256  # images are reduced to this width before windows are cut (ha
 _TOP_STRIP = 0.08  # the share of a phone screenshot a status bar may take
 
 
-def _hashes(im: Image.Image) -> tuple:
+def pair_hashes(im: Image.Image) -> tuple:
     return imagehash.phash(im), imagehash.dhash(im)
 
 
 def image_hashes(image) -> dict:
     """``{"phash", "dhash", "width", "height"}`` of an image (hashes as 16 hex digits)."""
     im = load_rgb(image)
-    p, d = _hashes(im)
+    p, d = pair_hashes(im)
     return {"phash": str(p), "dhash": str(d), "width": im.width, "height": im.height}
 
 
@@ -77,10 +77,10 @@ def capture_windows(image, aspects: list[float], *, max_screens: float = 3.0) ->
 def window_distance(supplied, capture) -> int:
     """Smallest hash distance (0-64) between the supplied image's views and the capture's windows."""
     views = supplied_views(supplied)
-    vh = [_hashes(v) for v in views]
+    vh = [pair_hashes(v) for v in views]
     best = HASH_BITS
     for win in capture_windows(capture, [v.height / v.width for v in views]):
-        p, d = _hashes(win)
+        p, d = pair_hashes(win)
         for sp, sd in vh:
             best = min(best, int(round(((p - sp) + (d - sd)) / 2)))
     return best
