@@ -27,7 +27,7 @@ from .imageio import load_rgb, trim_border
 from .textmatch import text_score
 from .visualhash import HASH_BITS, pair_hashes, hash_distance, window_distance
 
-__all__ = ["Candidate", "match_image", "near_duplicates", "label_for", "TEXT_SAME", "TEXT_LIKELY", "VISUAL_SAME",
+__all__ = ["Candidate", "match_image", "match_candidates_of_case", "near_duplicates", "label_for", "TEXT_SAME", "TEXT_LIKELY", "VISUAL_SAME",
            "VISUAL_LIKELY", "NEAR_DUPLICATE", "SAME", "LIKELY", "NO_MATCH"]
 
 TEXT_SAME = 75
@@ -125,3 +125,40 @@ def near_duplicates(images: dict[str, str | Path], *, threshold: int = NEAR_DUPL
     for k in keys:
         groups.setdefault(root(k), []).append(k)
     return [{"ids": ids, "max_distance": worst.get(r, 0)} for r, ids in sorted(groups.items()) if len(ids) > 1]
+
+
+def _supplied_image(item) -> dict:
+    images = [a for a in item.artifacts if a["media_type"].startswith("image/") and a["media_type"] != "image/svg+xml"]
+    preferred = [a for a in images if a["role"] == "original"] or images
+    if not preferred:
+        from ..errors import InputError
+
+        raise InputError(f"item {item.id} has no image to match", hint="match an imported screenshot")
+    return preferred[0]
+
+
+def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int = 5) -> dict:
+    """:meth:`evidence.Evidence.match`: rank the captures of the item's case and log ``item.matched``."""
+    from ..digest import sha256_tag
+    from .ocr import ocr_image
+
+    item = ev.item(item_id)
+    art = _supplied_image(item)
+    texts = {p["item_id"]: p["text"] for p in ev.posts(item.case_ref)}
+    cands = []
+    for cap in ev.items(item.case_ref):
+        if cap.kind != "capture" or cap.id == item.id:
+            continue
+        roles = {a["role"] for a in cap.artifacts}
+        shots = [cap.path(r) for r in ("screenshot_viewport", "screenshot") if r in roles]
+        if shots:
+            cands.append(Candidate(cap.id, shots, texts.get(cap.id)))
+    layer = ocr_image(item.path(art["role"]), lang=lang)
+    res = match_image(item.path(art["role"]), cands, ocr_text=layer["text"], limit=limit)
+    res.update(item=item.id, case=item.case_ref, captures=len(cands),
+               image={"role": art["role"], "sha256": art["sha256"]},
+               ocr={"engine": layer["engine"], "language": layer["language"], "word_count": layer["word_count"],
+                    "mean_confidence": layer["mean_confidence"], "text_sha256": sha256_tag(layer["text"].encode())})
+    res["logged_as"] = ev.log.write("item.matched", subject={"type": "item", "id": item.id}, case=item.case_ref,
+                                    item_id=item.id, details={k: v for k, v in res.items() if k != "logged_as"})
+    return res
