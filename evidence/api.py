@@ -345,6 +345,16 @@ class Evidence:
         """The post each capture shows (author, time, text), as an index over the capture's metadata."""
         return self.store.posts(self.case(case)["ref"] if case else None)
 
+    def match(self, item_id: str, *, lang: str = "eng", limit: int = 5) -> dict:
+        """Compare a supplied image (an imported item) with every capture of its case: OCR text against each
+        post's text, perceptual hashes against each capture's screenshots (see :mod:`evidence.analysis.match`).
+
+        Records a signed ``item.matched`` custody entry (the ranked captures, scores, method, label, the OCR
+        engine and the SHA-256 of the text it read) and returns the result."""
+        from .analysis.match import match_candidates_of_case
+
+        return match_candidates_of_case(self, item_id, lang=lang, limit=limit)
+
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:
         """Clauses a captured post's words may touch: an aid to the investigator, never an allegation."""
