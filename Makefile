@@ -8,7 +8,7 @@ setup:
 	@scripts/setup.sh
 
 demo: setup
-	$(PY) cli.py demo --dir demo-output
+	$(PY) cli.py demo --out demo-output
 
 test: setup
 	$(PY) -m pytest -q

@@ -212,3 +212,10 @@ class ProofError(IntegrityError):
 
 class NoteError(IntegrityError):
     """A signed note or checkpoint is malformed or its signatures do not verify."""
+
+
+class DuplicateKey(KeyProblem):
+    """A key with this name and e-mail exists already (``key create --new`` makes another on purpose)."""
+
+
+__all__ += ["DuplicateKey"]
