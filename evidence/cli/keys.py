@@ -82,7 +82,7 @@ def key_register(c: Ctx) -> None:
 
     \b
     Example:
-        evidence --key-file ~/my.key key register --store /shared/evidence
+        evidence key register --store /shared/evidence --key-file ~/my.key
     """
     ev = c.ev()
     row = ev.register_key()
