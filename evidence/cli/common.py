@@ -166,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     if "allege" in argv:
         argv = _expand_evidence(argv)
     try:
-        cli.main(args=argv, prog_name="evidence", standalone_mode=False)
-        return 0
+        code = cli.main(args=argv, prog_name="evidence", standalone_mode=False)
+        return code if isinstance(code, int) else 0  # click returns an Exit's code when not standalone
     except errors.EvidenceError as exc:
         click.secho(f"error: {visible(exc)}", fg="red", err=True)
         return exc.exit_code
