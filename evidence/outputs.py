@@ -9,36 +9,45 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "pack", "search", "signed_record", "timeline"]
+           "pack", "search", "signed_record", "suggestions", "timeline"]
 
-# command (as typed) -> schema name under schemas/ (without .schema.json)
+# command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
-    "init": "cli-init", "key create": "cli-key-create", "key list": "cli-key-list",
+    "init": "cli-init", "key create": "cli-key-create", "key list": "cli-key-list", "key approve": None,
     "case open": "cli-case", "case update": "cli-case", "case show": "cli-case", "case list": "cli-case-list",
-    "import": "cli-items", "items": "cli-items", "capture": "cli-item", "redact": "cli-item", "show": "cli-show",
-    "custody": "cli-custody", "search": "cli-search", "timeline": "cli-timeline",
-    "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle",
+    "import": "cli-items", "items": "cli-items", "capture": "cli-capture", "redact": "cli-item", "show": "cli-show",
+    "custody": "cli-custody", "search": "cli-search", "timeline": "cli-timeline", "suggest": "cli-suggest",
+    "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle", "clauses": "cli-clauses",
+    "config list": "cli-config-list", "verify": "cli-verify", "verify-bundle": "cli-verify-bundle", "doctor": "cli-doctor",
 }
 
 
-def case(row: dict, *, items: list[dict] | None = None) -> dict:
+def _renamed(d: dict, names: dict) -> dict:
+    return {names.get(k, k): v for k, v in d.items()}
+
+
+def case(row: dict, *, items: list | None = None) -> dict:
+    """A case: ``ref``, ``title``, parties, ``status``, ``*_utc`` times, ``items`` (a count); with ``item_list``."""
     out = dict(row)
     if items is not None:
-        out["item_list"] = items
+        out["item_list"] = [item(i) for i in items]
     return out
 
 
 def item(it) -> dict:
-    """An item as listings show it: id, case, kind, source, artifacts (see :meth:`evidence.views.Item.summary`)."""
-    return it.summary()
+    """An item as listings show it (from :meth:`evidence.views.Item.summary` or an item)."""
+    summary = it if isinstance(it, dict) else it.summary()
+    return _renamed(summary, {"case": "case_ref", "created": "created_utc"})
 
 
 def signed_record(it) -> dict:
+    """``show --json``: the signed record itself (schemas/record.schema.json), its hash and signature."""
     return {"record": it.record, "record_hash": it.record_hash, "signature": it.signature.hex()}
 
 
 def custody_entry(e) -> dict:
-    return e.as_dict()
+    """A custody row is the signed entry itself (schemas/custody-entry.schema.json)."""
+    return dict(e.entry)
 
 
 def keys(rows: list[dict]) -> list[dict]:
@@ -53,7 +62,12 @@ def key_created(made) -> dict:
 
 
 def allegation(a: dict) -> dict:
-    return {k: v for k, v in a.items() if k != "records"}
+    return _renamed({k: v for k, v in a.items() if k != "records"}, {"case": "case_ref", "created": "created_utc"})
+
+
+def suggestions(view: dict) -> dict:
+    return {"label": view["label"], "item_id": view["item"],
+            "suggestions": [_renamed(s.as_dict(), {"clause_id": "clause"}) for s in view["suggestions"]]}
 
 
 def search(rows: list[dict]) -> list[dict]:
@@ -65,7 +79,8 @@ def timeline(rows: list[dict]) -> list[dict]:
 
 
 def pack(r: dict, audience: str) -> dict:
-    return {**{k: (str(v) if k == "path" else v) for k, v in r.items()}, "audience": audience}
+    out = _renamed(r, {"as_of": "as_of_utc"})
+    return {**out, "path": str(out["path"]), "audience": audience}
 
 
 def capture_batch(results) -> list[dict]:

@@ -122,7 +122,9 @@ def suggest_cmd(c: Ctx, item_id: str, policy: str | None, as_json: bool) -> None
     view = c.ev().suggest(item_id, policy=policy)
     text, found = view["text"], view["suggestions"]
     if as_json:
-        emit_json({"label": view["label"], "item": view["item"], "suggestions": [s.as_dict() for s in found]})
+        from evidence import outputs
+
+        emit_json(outputs.suggestions(view))
         return
     say(view["label"])
     if not text:
