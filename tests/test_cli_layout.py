@@ -53,3 +53,12 @@ def test_out_everywhere_with_the_old_names_kept(ready, run, tmp_path):
     r = run("key", "create", "--name", "B. Other", "--email", "b@uni.example", "--out", tmp_path / "b.key.pem",
             "--no-register")
     assert r.code == 0 and (tmp_path / "b.key.pem").is_file()
+
+
+def test_help_loads_no_library_module():
+    """`evidence --help` imports click and the command line only (the speed itself is bench/bench_startup.py)."""
+    code = ("import sys\nfrom evidence.cli import main\nmain(['--help'])\nmain(['case', 'list', '--help'])\n"
+            "heavy = [m for m in sys.modules if m.startswith(('evidence.api', 'evidence.store', 'sqlite_utils', "
+            "'jsonschema', 'cryptography', 'PIL', 'playwright'))]\nprint('HEAVY', heavy)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0 and "HEAVY []" in r.stdout, r.stdout[-500:] + r.stderr[-500:]
