@@ -38,3 +38,43 @@ def test_group_listing_shows_whole_summaries(run):
     for name, cmd in cli.commands.items():
         assert cmd.short_help.endswith((".", ")")), name
     assert "..." not in out.split("Commands:")[1]
+
+
+def test_docs_cli_md_is_current():
+    """docs/cli.md is generated from the app (python -m evidence.cli.docs) and shows every command's example."""
+    from evidence.cli import docs
+
+    import difflib
+
+    current = (docs.Path(docs.__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    assert docs.render() == current, "".join(list(difflib.unified_diff(current.splitlines(True), docs.render().splitlines(True)))[:40])
+    text = (docs.Path(docs.__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    for path, _ in COMMANDS:
+        assert f"## {' '.join(('evidence', *path))}\n" in text, path
+    assert text.count("Example:") >= len(COMMANDS)
+
+
+def test_readme_using_it_names_only_real_commands_and_options():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Using it", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh", 1)[1].split("```", 1)[0].replace("\\\n", " ")
+    named = set()
+    for line in block.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line.startswith("evidence "):
+            continue
+        words = line.split()[1:]
+        cmd, path = cli, []
+        while words and isinstance(cmd, click.Group) and words[0] in cmd.commands:
+            cmd = cmd.commands[words.pop(0)]
+            path.append(cmd.name)
+        assert path, line
+        named.add(" ".join(path))
+        opts = {o for p in cmd.params for o in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
+        for w in words:
+            if w.startswith("--"):
+                assert w.split("=", 1)[0] in opts, (line, w)
+    leaves = {" ".join(p) for p, c in walk(cli) if not isinstance(c, click.Group) or c.invoke_without_command}
+    assert leaves - named == set(), leaves - named
