@@ -75,7 +75,7 @@ def _fresh_dir(workdir: Path) -> None:
         if not (workdir / MARKER).exists():
             if any(workdir.iterdir()):
                 raise InputError(f"{workdir} exists and is not a demo folder; the demo will not touch it",
-                                 hint="choose another --dir")
+                                 hint="choose another --out")
         else:
             # a previous demo's store: its artifacts are read-only; make them removable
             for p in workdir.rglob("*"):

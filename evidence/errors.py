@@ -63,6 +63,7 @@ __all__ = [
     "ProofError",
     "NoteError",
     "ToolMissing",
+    "DuplicateKey",
 ]
 
 
@@ -220,3 +221,8 @@ class ToolMissing(EvidenceError):
     """A program the library needs (e.g. Tesseract for OCR) is not installed; the message names the package."""
 
     exit_code = 12
+
+
+class DuplicateKey(KeyProblem):
+    """A key with this name and e-mail exists already (``key create --new`` makes another on purpose)."""
+

@@ -49,13 +49,26 @@ def test_only_the_command_line_imports_click():
 
 
 def test_the_command_line_imports_only_the_api_and_the_error_tree():
-    allowed = {"evidence", "evidence.api", "evidence.errors"}
+    allowed = {"evidence", "evidence.api", "evidence.errors", "evidence.outputs"}
+    seen = set()
     for path, tree in modules():
         if not path.is_relative_to(CLI):
             continue
+        seen.add(path.stem)
         for m in imported(tree, path):
             if m.startswith("evidence"):
                 assert m in allowed or m.startswith("evidence.cli"), (path.name, m)
+    # one module per command group, and the shared part in one place
+    assert {"__init__", "common", "keys", "cases", "items", "capture", "policy", "pack", "store"} <= seen
+
+
+def test_the_command_line_maps_exit_codes_in_one_place():
+    for path in CLI.rglob("*.py"):
+        src = path.read_text(encoding="utf-8")
+        assert "SystemExit(" not in src or path.name == "common.py", path
+        assert "sys.exit(" not in src or path.name in ("common.py", "docs.py"), path  # docs.py: a build script
+    outputs = ast.parse((PKG / "outputs.py").read_text(encoding="utf-8"))
+    assert not any(m.startswith("click") for m in imported(outputs, PKG / "outputs.py"))
 
 
 def test_only_the_store_speaks_sql():
