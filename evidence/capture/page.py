@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import clock
 from ..errors import CaptureError
-from .browser import BrowserInfo, launch_options
+from .browser import BrowserInfo, launch_options, without_secrets
 from .options import CaptureOptions, local_timezone, read_session
 from .run import PageRun
 from .urls import validate_url
@@ -92,7 +92,8 @@ class Capturer:
     async def start(self) -> None:
         from playwright.async_api import async_playwright
 
-        self._pw = await async_playwright().start()
+        with without_secrets():
+            self._pw = await async_playwright().start()
         try:
             self.browser_info, kwargs = launch_options(self._pw, self.options.browser_path,
                                                        extra_args=self.options.browser_args)
