@@ -23,7 +23,7 @@ from ..errors import CaptureError
 from .browser import BrowserInfo, launch_options, without_secrets
 from .options import CaptureOptions, local_timezone, read_session
 from .run import PageRun
-from .urls import validate_url
+from .urls import scrub_credentials, validate_url
 
 __all__ = ["CaptureOptions", "PageCapture", "Capturer", "SyncCapturer", "read_session", "local_timezone"]
 
@@ -134,6 +134,9 @@ class Capturer:
         prep = await self._take(opts)
         try:
             return await PageRun(self, url, opts, prep).run()
+        except CaptureError as exc:
+            exc.message = scrub_credentials(exc.message, url)  # a URL's password is never in an error
+            raise
         finally:
             shutil.rmtree(prep.tmp, ignore_errors=True)
 
