@@ -424,27 +424,28 @@ class PageRun:
         if har is None:
             self.warn("no HAR was written")
         self._final_flags()
+        if self.had_credentials:
+            har = self.without_credentials(har)
         metadata = self.metadata(self._post_facts(), finished, har_redacted)
         if self.had_credentials:
-            har, metadata = self.without_credentials(har, metadata)
+            metadata = scrub_credentials(metadata, self.nav_url)
         return PageCapture(url=self.url, final_url=self.final_url, status=self.status, screenshot=self.full,
                            screenshot_viewport=self.viewport_png, served=self.served,
                            served_media_type=self.served_type, dom=self.dom, mhtml=self.mhtml, har=har,
                            metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings)
 
-    def without_credentials(self, har: bytes | None, metadata: dict) -> tuple[bytes | None, dict]:
-        """The URL's user name and password out of every text this capture keeps."""
-        def scrub(value):
-            return scrub_credentials(value, self.nav_url)
-
+    def without_credentials(self, har: bytes | None) -> bytes | None:
+        """The URL's user name and password out of every text this capture keeps (before the metadata is made)."""
         def scrub_bytes(data: bytes | None) -> bytes | None:
-            return None if data is None else scrub(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+            if data is None:
+                return None
+            return scrub_credentials(data.decode("utf-8", "surrogateescape"), self.nav_url).encode("utf-8", "surrogateescape")
 
-        self.final_url = scrub(self.final_url)
+        self.final_url = scrub_credentials(self.final_url, self.nav_url)
         self.dom, self.mhtml = scrub_bytes(self.dom), scrub_bytes(self.mhtml)
         if self.served is not None and self.served_type in HTML_TYPES:
             self.served = scrub_bytes(self.served)
-        return scrub_bytes(har), scrub(metadata)
+        return scrub_bytes(har)
 
     def metadata(self, page_facts: dict, finished: dict, har_redacted: int) -> dict:
         opts, response, cap, f = self.opts, self.response, self.capturer, self.facts
