@@ -183,7 +183,7 @@ def test_pdf_renders_and_holds_clauses_and_hashes(unpacked, tmp_path):
     m = json.loads((unpacked / "manifest.json").read_text())
     for e in m["exhibits"]:
         assert e["record_sha256"][:40] in text.replace("\n", "")  # hashes are printed (they may wrap)
-    assert "A1 · Exhibit E2" in text and "Exhibit E1 · chain of custody" in text  # exhibit numbers in headers
+    assert "Case SMP-2026-014 · Exhibit E2 · " in flat  # exhibit numbers in the pages' footers
     assert "Page 1 of" in text
 
 

@@ -59,7 +59,7 @@ def _exhibit_view(item, eid: str, paths: dict[str, str], withheld: list[dict], r
     # a redacted pack shows only what the signed record says of the post (its text stays withheld)
     post = dict((rec.get("metadata") or {}).get("post") or {}) if withheld else item.post()
     return {
-        "id": eid, "item": item.id, "kind": item.kind, "record": rec, "record_sha256": item.record_hash,
+        "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind, "record": rec, "record_sha256": item.record_hash,
         "source": rec["source"], "post": post or {}, "shown": _shown(item, paths, redaction), "paths": paths,
         "withheld": withheld, "redaction": redaction, "flags": rec.get("flags", []),
         "warnings": (rec.get("metadata") or {}).get("warnings", []),
@@ -160,7 +160,7 @@ class _Builder:
         redaction = self._redaction(eid, red_item) if red_item is not None else None
         view = _exhibit_view(item, eid, paths, withheld, redaction)
         manifest = {
-            "id": eid, "item": item.id, "kind": item.kind, "record": f"records/{eid}.json",
+            "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind, "record": f"records/{eid}.json",
             "signature": f"records/{eid}.sig", "record_sha256": item.record_hash, "signer": item.signer,
             "artifacts": [{"role": a["role"], "path": paths[a["role"]], "sha256": a["sha256"], "size": a["size"],
                            "media_type": a["media_type"]} for a in item.artifacts if a["role"] in paths],

@@ -9,13 +9,46 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from ..resources import reports_dir
 from .archive import PackFiles
 
-__all__ = ["render_report", "print_pdf"]
+__all__ = ["render_report", "print_pdf", "uk_time"]
+
+UK = ZoneInfo("Europe/London")
+
+
+def _instant(utc: str | None) -> datetime | None:
+    """``2026-12-02T01:08:17.774Z`` (or without fraction / with an offset) as an aware datetime; None if not one."""
+    if not utc:
+        return None
+    try:
+        when = datetime.fromisoformat(str(utc).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def uk_time(utc: str | None, with_utc: bool = True) -> str:
+    """A UTC instant as a reader in the UK reads it, the instant itself beside it:
+    ``Wed 2 Dec 2026, 01:08:17 GMT (2026-12-02 01:08:17 UTC)``. Text that is not an instant is returned as is."""
+    when = _instant(utc)
+    if when is None:
+        return str(utc or "")
+    local = when.astimezone(UK)
+    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S} {local.tzname()}"
+    return f"{text} ({when.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC)" if with_utc else text
+
+
+def _css_string(text) -> str:
+    """Text for a CSS string literal in pages.css (quotes and backslashes escaped, no line breaks)."""
+    from markupsafe import Markup
+
+    s = " ".join(str(text or "").split())
+    return Markup(s.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace(">", "\\3e "))
 
 
 def _environment():
@@ -25,6 +58,9 @@ def _environment():
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["short"] = lambda fp: (fp or "").replace("sha256:", "")[:16]
     env.filters["hexonly"] = lambda tag: (tag or "").replace("sha256:", "")
+    env.filters["uk"] = uk_time
+    env.filters["uk_only"] = lambda utc: uk_time(utc, with_utc=False)
+    env.filters["css"] = _css_string
     return env
 
 
