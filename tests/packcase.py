@@ -88,3 +88,45 @@ def pdf_outline(pdf: Path) -> list[str]:
     for m in re.finditer(rb"<</Title (\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)\n/Dest [^\n]*\n/Parent ", data):
         titles.append(_pdf_string(m.group(1)))
     return titles
+
+
+def verify_steps(text: str) -> list[tuple[int, list[str]]]:
+    """The numbered steps of VERIFY.txt and the commands of each, as a reader types them: every run of lines
+    indented by five or more spaces is one command (dedented by five), up to the paragraph "Or check
+    everything at once", which names another tool."""
+    steps: list[tuple[int, list[str]]] = []
+    block: list[str] = []
+
+    def flush():
+        if block and steps:
+            steps[-1][1].append("\n".join(block) + "\n")
+        block.clear()
+
+    for line in text.splitlines():
+        if line.startswith("Or check everything"):
+            break
+        m = re.match(r"^(\d+)\. ", line)
+        if m:
+            flush()
+            steps.append((int(m.group(1)), []))
+        elif line.startswith("     ") and line.strip():
+            block.append(line[5:])
+        else:
+            flush()
+    flush()
+    return steps
+
+
+def run_verify_steps(text: str, workdir: Path, timeout: float = 120) -> dict[int, list[subprocess.CompletedProcess]]:
+    """Run every command of VERIFY.txt literally with bash: step 1 in ``workdir`` (where the pack is), the rest
+    in the folder step 1 unpacks into (found from step 1's ``cd``)."""
+    results: dict[int, list[subprocess.CompletedProcess]] = {}
+    here = workdir
+    for num, commands in verify_steps(text):
+        for cmd in commands:
+            r = subprocess.run(["bash", "-c", cmd], cwd=here, capture_output=True, text=True, timeout=timeout)
+            results.setdefault(num, []).append(r)
+            if num == 1:
+                m = re.search(r"&& cd (\S+)\s*$", cmd)
+                here = workdir / m.group(1).strip("'")
+    return results

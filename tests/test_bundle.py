@@ -229,7 +229,9 @@ def test_verify_bundle_passes_on_a_real_pack(pack, case_with_evidence):
 
 def test_same_state_gives_byte_identical_packs_and_disclosure_log(case_with_evidence, pack):
     run = case_with_evidence["run"]
-    out2 = case_with_evidence["tmp"] / "pack-respondent.zip"
+    # VERIFY.txt names the pack's file, so the same state under the same file name gives the same bytes
+    (case_with_evidence["tmp"] / "again").mkdir()
+    out2 = case_with_evidence["tmp"] / "again" / pack.name
     run("bundle", "--case", CASE, "--out", out2, "--for", "respondent")
     assert out2.read_bytes() == pack.read_bytes()
     entries = json.loads(run("custody", "--case", CASE, "--json"))

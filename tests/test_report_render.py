@@ -165,7 +165,7 @@ def test_same_case_state_same_pdf(demo, tmp_path):
     env = isolated_env(tmp_path)
     env.update({"EVIDENCE_KEY": str(demo["pack"].parent / "demo.key.pem"),
                 "EVIDENCE_PASSPHRASE": "demo passphrase (not secret)"})
-    again = tmp_path / "again.zip"
+    again = tmp_path / demo["pack"].name  # VERIFY.txt names the file: same name, same bytes
     r = subprocess.run([str(EVIDENCE), "--store", str(demo["pack"].parent / "store"), "bundle", "--case",
                         demo["manifest"]["case"]["ref"], "--out", str(again)], env=env, capture_output=True,
                        text=True, timeout=600)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -61,6 +62,7 @@ def _environment():
     env.filters["uk"] = uk_time
     env.filters["uk_only"] = lambda utc: uk_time(utc, with_utc=False)
     env.filters["css"] = _css_string
+    env.filters["shquote"] = shlex.quote
     return env
 
 
@@ -71,6 +73,9 @@ def render_report(pack: PackFiles, ctx: dict) -> None:
     pack.add("pages.css", env.get_template("pages.css.j2").render(**ctx).encode("utf-8"))
     pack.add("index.html", env.get_template("report.html.j2").render(**ctx).encode("utf-8"))
     pack.add("VERIFY.txt", env.get_template("VERIFY.txt.j2").render(**ctx).encode("utf-8"))
+    if ctx.get("has_checkpoint"):
+        # the inclusion-proof checker VERIFY.txt runs (Python's standard library only)
+        pack.add("check-proofs.py", (reports_dir() / "check-proofs.py").read_bytes())
 
 
 def print_pdf(pack: PackFiles, as_of: datetime, browser_path: str | None) -> bytes:
