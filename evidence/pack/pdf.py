@@ -61,6 +61,34 @@ def fix_node_ids(pdf: bytes) -> bytes:
     return _NAMES_RE.sub(resort, pdf)
 
 
+# Page.printToPDF as Playwright's page.pdf() sends it, but answered as a stream: page.pdf() returns the whole PDF
+# as one base64 string, which fails past 512 MB ("Cannot create a string longer than 0x1fffffe8 characters")
+_PRINT = {"landscape": False, "displayHeaderFooter": False, "printBackground": True, "scale": 1,
+          "paperWidth": 8.5, "paperHeight": 11, "marginTop": 0, "marginBottom": 0, "marginLeft": 0, "marginRight": 0,
+          "pageRanges": "", "preferCSSPageSize": True, "generateTaggedPDF": True, "generateDocumentOutline": True,
+          "transferMode": "ReturnAsStream"}
+_READ = 4 * 1024 * 1024
+
+
+def _print_streamed(page) -> bytes:
+    """Print ``page`` to PDF, read back in 4 MB pieces (CDP ``IO.read``)."""
+    import base64
+
+    cdp = page.context.new_cdp_session(page)
+    stream = cdp.send("Page.printToPDF", _PRINT)["stream"]
+    parts = []
+    try:
+        while True:
+            got = cdp.send("IO.read", {"handle": stream, "size": _READ})
+            data = got.get("data", "")
+            parts.append(base64.b64decode(data) if got.get("base64Encoded") else data.encode("latin-1"))
+            if got.get("eof"):
+                break
+    finally:
+        cdp.send("IO.close", {"handle": stream})
+    return b"".join(parts)
+
+
 def render_pdf(html_path: Path, *, when: datetime, browser_path: str | None = None, timeout: float = 120.0) -> bytes:
     """Print ``html_path`` (a file in a folder holding everything it links to) to PDF bytes."""
     from playwright.sync_api import Error as PWError
@@ -81,7 +109,7 @@ def render_pdf(html_path: Path, *, when: datetime, browser_path: str | None = No
             page.set_default_timeout(timeout * 1000)
             # tagged: Chromium builds the outline (bookmarks) from the structure tree's headings; the tree's
             # renderer node ids differ from run to run and are renumbered by fix_node_ids
-            pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+            pdf = _print_streamed(page)
         except PWError as exc:
             raise CaptureError(f"printing the report failed: {str(exc).splitlines()[0]}",
                                hint="build with --no-pdf to skip the PDF") from None
