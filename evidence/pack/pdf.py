@@ -76,17 +76,17 @@ def _print_streamed(page) -> bytes:
 
     cdp = page.context.new_cdp_session(page)
     stream = cdp.send("Page.printToPDF", _PRINT)["stream"]
-    parts = []
+    pdf = bytearray()
     try:
         while True:
             got = cdp.send("IO.read", {"handle": stream, "size": _READ})
             data = got.get("data", "")
-            parts.append(base64.b64decode(data) if got.get("base64Encoded") else data.encode("latin-1"))
+            pdf += base64.b64decode(data) if got.get("base64Encoded") else data.encode("latin-1")
             if got.get("eof"):
                 break
     finally:
         cdp.send("IO.close", {"handle": stream})
-    return b"".join(parts)
+    return bytes(pdf)
 
 
 def render_pdf(html_path: Path, *, when: datetime, browser_path: str | None = None, timeout: float = 120.0) -> bytes:
