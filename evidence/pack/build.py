@@ -59,7 +59,7 @@ def _exhibit_view(item, eid: str, paths: dict[str, str], withheld: list[dict], r
     # a redacted pack shows only what the signed record says of the post (its text stays withheld)
     post = dict((rec.get("metadata") or {}).get("post") or {}) if withheld else item.post()
     return {
-        "id": eid, "item": item.id, "kind": item.kind, "record": rec, "record_sha256": item.record_hash,
+        "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind, "record": rec, "record_sha256": item.record_hash,
         "source": rec["source"], "post": post or {}, "shown": _shown(item, paths, redaction), "paths": paths,
         "withheld": withheld, "redaction": redaction, "flags": rec.get("flags", []),
         "warnings": (rec.get("metadata") or {}).get("warnings", []),
@@ -160,7 +160,7 @@ class _Builder:
         redaction = self._redaction(eid, red_item) if red_item is not None else None
         view = _exhibit_view(item, eid, paths, withheld, redaction)
         manifest = {
-            "id": eid, "item": item.id, "kind": item.kind, "record": f"records/{eid}.json",
+            "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind, "record": f"records/{eid}.json",
             "signature": f"records/{eid}.sig", "record_sha256": item.record_hash, "signer": item.signer,
             "artifacts": [{"role": a["role"], "path": paths[a["role"]], "sha256": a["sha256"], "size": a["size"],
                            "media_type": a["media_type"]} for a in item.artifacts if a["role"] in paths],
@@ -251,6 +251,7 @@ class _Builder:
         for path, data in files.items():
             self.pack.add(path, data)
             custody[names[path.rsplit("/", 1)[1]]] = path
+        self.note_signer = note_signer
         if note_signer:
             self.need_key(note_signer)
         self.manifest["custody"] = custody
@@ -267,9 +268,15 @@ class _Builder:
         self.manifest["keys"] = manifest
 
     # ---------------------------------------------------------------- report, manifest, sums
-    def report_context(self, pdf: bool) -> dict:
+    def report_context(self, pdf: bool, pack_name: str = "pack.zip") -> dict:
         views = self.allegation_views
+        has_checkpoint = self.manifest["custody"].get("checkpoint") is not None
+        has_timestamp = self.ev.log.timestamps.configured()
+        note = _fp16(self.note_signer) if self.note_signer else ""
         return {
+            "pack_name": pack_name, "pack_dir": pack_name[:-4] if pack_name.endswith(".zip") else pack_name + ".d",
+            "last_step": 8 + (2 if has_checkpoint else 0) + (1 if has_timestamp else 0),
+            "note_key": f"keys/{note}.pub.pem", "note_key_name": f"evidence-{note}",
             "case": self.case, "as_of": self.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), "signer": self.signer.actor(),
             "signer_key": f"keys/{_fp16(self.signer.fingerprint)}.pub.pem", "policy": self.main_cat,
             "policies_note": self.policies_note, "policy_path": f"policy/{self.main_cat.policy_id}.json",
@@ -277,8 +284,7 @@ class _Builder:
             "withdrawn": [a for a in views if a["status"] == "withdrawn"],
             "custody_by_exhibit": self.custody_by_exhibit, "case_entries": self.case_entries,
             "redacted": self.redacted, "tool": {"name": "evidence", "version": __version__}, "has_pdf": pdf,
-            "has_checkpoint": "checkpoint" in self.manifest["custody"], "keys": self.manifest["keys"],
-            "has_timestamp": self.ev.log.timestamps.configured(),
+            "has_checkpoint": has_checkpoint, "keys": self.manifest["keys"], "has_timestamp": has_timestamp,
         }
 
     def add_manifest(self, ctx: dict) -> None:
@@ -327,7 +333,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     b.add_allegations()
     b.add_custody()
     b.add_keys()
-    ctx = b.report_context(pdf)
+    ctx = b.report_context(pdf, out.name)
     render_report(b.pack, ctx)
     if pdf:
         b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))

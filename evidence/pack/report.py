@@ -8,14 +8,48 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 from ..resources import reports_dir
 from .archive import PackFiles
 
-__all__ = ["render_report", "print_pdf"]
+__all__ = ["render_report", "print_pdf", "uk_time"]
+
+UK = ZoneInfo("Europe/London")
+
+
+def _instant(utc: str | None) -> datetime | None:
+    """``2026-12-02T01:08:17.774Z`` (or without fraction / with an offset) as an aware datetime; None if not one."""
+    if not utc:
+        return None
+    try:
+        when = datetime.fromisoformat(str(utc).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def uk_time(utc: str | None, with_utc: bool = True) -> str:
+    """A UTC instant as a reader in the UK reads it, the instant itself beside it:
+    ``Wed 2 Dec 2026, 01:08:17 GMT (2026-12-02 01:08:17 UTC)``. Text that is not an instant is returned as is."""
+    when = _instant(utc)
+    if when is None:
+        return str(utc or "")
+    local = when.astimezone(UK)
+    text = f"{local:%a} {local.day} {local:%b %Y, %H:%M:%S} {local.tzname()}"
+    return f"{text} ({when.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC)" if with_utc else text
+
+
+def _css_string(text) -> str:
+    """Text for a CSS string literal in pages.css (quotes and backslashes escaped, no line breaks)."""
+    from markupsafe import Markup
+
+    s = " ".join(str(text or "").split())
+    return Markup(s.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace(">", "\\3e "))
 
 
 def _environment():
@@ -25,6 +59,10 @@ def _environment():
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["short"] = lambda fp: (fp or "").replace("sha256:", "")[:16]
     env.filters["hexonly"] = lambda tag: (tag or "").replace("sha256:", "")
+    env.filters["uk"] = uk_time
+    env.filters["uk_only"] = lambda utc: uk_time(utc, with_utc=False)
+    env.filters["css"] = _css_string
+    env.filters["shquote"] = shlex.quote
     return env
 
 
@@ -35,6 +73,9 @@ def render_report(pack: PackFiles, ctx: dict) -> None:
     pack.add("pages.css", env.get_template("pages.css.j2").render(**ctx).encode("utf-8"))
     pack.add("index.html", env.get_template("report.html.j2").render(**ctx).encode("utf-8"))
     pack.add("VERIFY.txt", env.get_template("VERIFY.txt.j2").render(**ctx).encode("utf-8"))
+    if ctx.get("has_checkpoint"):
+        # the inclusion-proof checker VERIFY.txt runs (Python's standard library only)
+        pack.add("check-proofs.py", (reports_dir() / "check-proofs.py").read_bytes())
 
 
 def print_pdf(pack: PackFiles, as_of: datetime, browser_path: str | None) -> bytes:
