@@ -812,15 +812,25 @@ def _imports(path: Path, package: str) -> set[str]:
 
 
 def test_verifier_imports_only_allowed_modules():
-    path = REPO / "evidence" / "verify" / "pack.py"
     allowed = {"evidence.digest", "evidence.canonical", "evidence.errors"}
-    for name in _imports(path, "evidence.verify"):
-        if name == "evidence" or name.startswith("evidence."):
-            assert name in allowed or name.startswith("evidence.verify."), name
-        assert name.split(".")[0] != "click", name
-    tree_ = ast.parse(path.read_text())
-    assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print" for n in ast.walk(tree_))
-    assert "extractall" not in path.read_text()
+    for path in sorted((REPO / "evidence" / "verify" / "pack").glob("*.py")):
+        for name in _imports(path, "evidence.verify.pack"):
+            if name == "evidence" or name.startswith("evidence."):
+                assert name in allowed or name.startswith("evidence.verify."), (path.name, name)
+            assert name.split(".")[0] != "click", name
+        tree_ = ast.parse(path.read_text())
+        assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print" for n in ast.walk(tree_))
+        assert "extractall" not in path.read_text()
+
+
+def test_verification_modules_and_functions_are_small():
+    """issue 8: no module over ~500 lines, no function over ~80, in evidence/verify/."""
+    for path in sorted((REPO / "evidence" / "verify").rglob("*.py")):
+        src = path.read_text()
+        assert src.count("\n") <= 500, path
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 <= 80, (path.name, node.name)
 
 
 def test_as_of_must_be_the_newest_entry(plain, tmp_path):
