@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
 
 from ...digest import CHUNK, TAG
 from .context import BOMB_MIN_SIZE, BOMB_RATIO, KEEP_MAX, _File, _LOCAL_HEADER, _LOCAL_SIG, _one_line, _path_problem
+
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the builder's fixed entry time (evidence/pack/archive.py)
+_EOCD_SIG = b"PK\x05\x06"
+_EOCD_SEARCH = 22 + 0xFFFF + 1024
 
 
 class ZipChecks:
@@ -33,10 +39,45 @@ class ZipChecks:
                      f"{max_total_bytes} (a zip bomb?); nothing was read", "zip-unsafe")
             return False
 
+        self._strict(fh, zf, infos)
         candidates = self._screen(infos)
         located = self._locate(fh, zf, candidates)
         self._read_all(fh, located, max_total_bytes)
         return True
+
+    def _strict(self, fh, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+        """What a pack built by the tool never has (evidence/pack/archive.py): a comment, bytes around the
+        archive, entry modes other than a plain 0644 file, entry times other than 1980-01-01 00:00:00,
+        directory entries. Each is named; the entries are still read (the signed list covers their bytes)."""
+        if zf.comment:
+            self.add("pack", f"the ZIP carries an archive comment of {len(zf.comment)} bytes "
+                     f"({_one_line(zf.comment.decode('utf-8', 'replace'), 80)!r}); a pack has none", "zip-comment")
+        first = min(i.header_offset for i in infos)
+        if first > 0:
+            self.add("pack", f"{first} bytes come before the archive's first entry (prepended data, e.g. a "
+                     "self-extracting stub); a pack starts with its first entry", "zip-prefix")
+        trailing = _trailing_bytes(fh)
+        if trailing:
+            self.add("pack", f"{trailing} bytes follow the end of the archive (appended data another tool might "
+                     "read); a pack ends with its central directory", "zip-trailing")
+        for info in infos:
+            name = info.orig_filename
+            mode = info.external_attr >> 16
+            kind = stat.S_IFMT(mode)
+            if kind in (stat.S_IFLNK, stat.S_IFDIR) or name.endswith("/"):
+                if kind != stat.S_IFLNK:
+                    self.add(name, "is a directory entry; a pack holds only files", "zip-directory")
+                continue  # a link is named (and not read) below
+            if kind == stat.S_IFREG and mode & 0o7111:
+                self.add(name, f"has mode {mode & 0o7777:04o}: executable or set-id bits, which a pack's files "
+                         "never have (0644)", "zip-mode")
+            elif kind != stat.S_IFREG and kind == 0:
+                self.add(name, f"carries no Unix file mode (external attributes {info.external_attr:#x}); a pack's "
+                         "files are regular files of mode 0644", "zip-mode")
+            if info.date_time != ZIP_TIME:
+                shown = "%04d-%02d-%02d %02d:%02d:%02d" % info.date_time
+                self.add(name, f"has the entry time {shown}; a pack's entries all carry 1980-01-01 00:00:00 (the "
+                         "entry was added or rewritten by another tool)", "zip-time")
 
     def _unsafe(self, name: str, what: str) -> None:
         self.add(name, what, "zip-unsafe")
@@ -89,9 +130,6 @@ class ZipChecks:
                 continue
             candidates.append(info)
 
-        if dirs:
-            self.r.notes.append(f"the ZIP holds {len(dirs)} directory entr{'y' if len(dirs) == 1 else 'ies'} "
-                                "(harmless; a pack holds only files)")
         names = {i.orig_filename for i in candidates}
         for info in list(candidates):
             parts = info.orig_filename.split("/")
@@ -141,7 +179,17 @@ class ZipChecks:
         for name in sorted(overlapping):
             unsafe(name, "its data overlaps another entry or the central directory (a doctored ZIP or a zip bomb); "
                    "not read")
+        if len(spans) == len(zf.infolist()) and not overlapping:
+            self._gaps(spans, start_dir)
         return located
+
+    def _gaps(self, spans: list[tuple[int, int, str]], start_dir: int | None) -> None:
+        """Bytes between entries, or between the last entry and the central directory: the builder leaves none."""
+        ends = [*(s for s, _e, _n in spans[1:]), start_dir if start_dir is not None else spans[-1][1]]
+        for (_s, e, name), nxt in zip(spans, ends):
+            if nxt > e:
+                self.add(name, f"is followed by {nxt - e} bytes that belong to no entry (hidden data between "
+                         "entries); a pack's entries follow one another", "zip-gap")
 
     def _read_all(self, fh, located: list[tuple[zipfile.ZipInfo, int]], max_total_bytes: int) -> None:
         budget = max_total_bytes
@@ -250,3 +298,22 @@ class ZipChecks:
             return None, 0, None, "its CRC-32 does not match its data (the ZIP is damaged or doctored)", "zip-corrupt"
         data = b"".join(parts) if parts is not None else None
         return TAG + h.hexdigest(), produced, data, None, ""
+
+
+def _trailing_bytes(fh) -> int:
+    """How many bytes follow the end-of-central-directory record (and its comment); 0 if none or unknown."""
+    try:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - _EOCD_SEARCH))
+        tail = fh.read()
+    except (OSError, ValueError):
+        return 0
+    pos = tail.rfind(_EOCD_SIG)
+    while pos >= 0:
+        if pos + 22 <= len(tail):
+            (clen,) = struct.unpack_from("<H", tail, pos + 20)
+            end = pos + 22 + clen
+            if end <= len(tail):
+                return len(tail) - end
+        pos = tail.rfind(_EOCD_SIG, 0, pos)
+    return 0
