@@ -26,10 +26,12 @@ import os
 import struct
 import zipfile
 
+from ...digest import is_tag
 from ...errors import InputError, IntegrityError
 from .checkpoint import CheckpointChecks
 from .context import MANIFEST_SCHEMA, CheckerBase, PackReport, _norm_key, _one_line
 from .custody import CustodyChecks
+from .facts import FactChecks
 from .manifest import ManifestChecks
 from .records import AllegationChecks
 from .report_html import ReportChecks
@@ -40,16 +42,18 @@ __all__ = ["PackReport", "verify_pack", "MANIFEST_SCHEMA"]
 
 
 class _Checker(CheckerBase, ZipChecks, SignedChecks, ManifestChecks, AllegationChecks, CustodyChecks,
-               CheckpointChecks, ReportChecks):
+               CheckpointChecks, ReportChecks, FactChecks):
     """All the checks, run in order by verify_pack."""
 
 
-def verify_pack(path: str | os.PathLike, *, key: str | None = None, max_total_bytes: int = 8 * 1024**3,
-                  max_files: int = 100_000) -> PackReport:
+def verify_pack(path: str | os.PathLike, *, key: str | None = None, trust: set[str] | None = None,
+                max_total_bytes: int = 8 * 1024**3, max_files: int = 100_000) -> PackReport:
     """Verify the pack at ``path`` without any store, listing every problem.
 
     ``key``: the fingerprint the reader obtained separately (``sha256:<hex>``, the hex
     alone, or a prefix of at least 16 hex digits); the pack's signer must match it.
+    ``trust``: the fingerprints (``sha256:<hex>``) the reader trusts; every custody entry and record must
+    then be signed by one of them, or by a key a ``key.trusted`` entry signed by a trusted key approved.
     ``max_total_bytes`` / ``max_files``: limits on what the ZIP may declare.
 
     Raises :class:`~evidence.errors.InputError` if ``path`` cannot be read or ``key``
@@ -77,6 +81,7 @@ def verify_pack(path: str | os.PathLike, *, key: str | None = None, max_total_by
                                  "it can be checked") from None
         with zf:
             c = _Checker(report, want)
+            c.trust = _norm_trust(trust)
             if not c.read_zip(fh, zf, max_total_bytes, max_files):
                 return report
     # 2-7 work from the bytes read into memory; the ZIP is closed.
@@ -89,4 +94,19 @@ def verify_pack(path: str | os.PathLike, *, key: str | None = None, max_total_by
     c.check_checkpoint()
     c.check_timestamps()
     c.check_index()
+    c.check_facts()
     return report
+
+
+def _norm_trust(trust: set[str] | None) -> set[str] | None:
+    if trust is None:
+        return None
+    out = set()
+    for fp in trust:
+        text = fp.strip().lower() if isinstance(fp, str) else ""
+        text = text if text.startswith("sha256:") else "sha256:" + text
+        if not is_tag(text):
+            raise InputError(f"{fp!r} in the trust list is not a key fingerprint",
+                             hint="give one sha256:<64 hex> fingerprint per line")
+        out.add(text)
+    return out

@@ -243,6 +243,9 @@ class CheckerBase:
         self.checked_records: set[str] = set()
         self.covered: set[str] = set()  # exhibit files an exhibit's record covers
         self.entries: dict[int, dict] = {}  # seq -> {"path", "data", "hash", "entry"}
+        self.signed: set[int] = set()  # seqs of the custody entries whose signature verifies
+        self.record_signers: list[tuple[str, str]] = []  # (record path, signer fingerprint)
+        self.trust: set[str] | None = None  # the fingerprints the reader trusts (verify_pack(trust=...))
 
     # -- small utilities -----------------------------------------------------------------------
 

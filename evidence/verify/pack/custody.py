@@ -97,7 +97,8 @@ class CustodyChecks:
                 stores.setdefault(entry["store"], seq)
             actor = entry.get("actor")
             fp = actor.get("fingerprint") if isinstance(actor, dict) else None
-            self.check_sig(fp, f"custody/{seq:08d}.sig", data, where, "custody-signature", path)
+            if self.check_sig(fp, f"custody/{seq:08d}.sig", data, where, "custody-signature", path):
+                self.signed.add(seq)
 
         # the store
         if len(stores) > 1:

@@ -151,6 +151,8 @@ class ManifestChecks:
         signer = rec.get("signer")
         fp = signer.get("fingerprint") if isinstance(signer, dict) else None
         self.check_sig(fp, sig_path, data, path, "record-signature", path)
+        if is_tag(fp):
+            self.record_signers.append((path, fp))
         if self.case_ref is not None and rec.get("case") != self.case_ref:
             self.add(path, f"{label}: the record is for case {rec.get('case')!r}, not {self.case_ref}",
                      "record-mismatch")
