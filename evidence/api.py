@@ -512,13 +512,14 @@ def read_trust_list(path: str | os.PathLike) -> set[str]:
 
 
 # ---------------------------------------------------------------- what needs no store
-def verify_pack(path: str | os.PathLike, *, key: str | None = None):
-    """Check a pack offline, without a store (see :mod:`evidence.verify.pack`)."""
+def verify_pack(path: str | os.PathLike, *, key: str | None = None, trust: set[str] | None = None):
+    """Check a pack offline, without a store (see :mod:`evidence.verify.pack`); ``trust``: the fingerprints a
+    reader trusts (``sha256:<hex>``), every entry and record signer must be one of them or approved by one."""
     from .verify.pack import verify_pack as _verify
 
     if not Path(path).exists():
         raise InputError(f"no such file: {path}")
-    return _verify(path, key=key)
+    return _verify(path, key=key, trust=trust)
 
 
 def clauses(policy: str | None = None, *, search: str | None = None) -> tuple:
