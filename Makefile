@@ -2,13 +2,13 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean cli-docs
 
 setup:
 	@scripts/setup.sh
 
 demo: setup
-	$(PY) cli.py demo --dir demo-output
+	$(PY) cli.py demo --out demo-output
 
 test: setup
 	$(PY) -m pytest -q
@@ -18,3 +18,7 @@ bench: setup
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache
+
+# docs/cli.md is generated from the command line itself (a test checks it is current)
+cli-docs: setup
+	$(PY) -m evidence.cli.docs

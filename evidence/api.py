@@ -123,11 +123,16 @@ class Evidence:
     # ------------------------------------------------------------ keys
     @staticmethod
     def create_key(name: str, email: str, role: str, passphrase: bytes, *, key_file: str | os.PathLike | None = None,
-                   store: str | os.PathLike | None = None, register: bool = True) -> KeyCreated:
-        """Make an Ed25519 key pair (the default key unless ``key_file`` is given) and register it in ``store``."""
+                   store: str | os.PathLike | None = None, register: bool = True, new: bool = False) -> KeyCreated:
+        """Make an Ed25519 key pair (the default key unless ``key_file`` is given) and register it in ``store``.
+
+        Refuses when a key with the same name and e-mail is already in the config folder or the store,
+        unless ``new`` is true (an investigator is meant to keep one key)."""
         from .errors import StoreError
         from .keys import create_key
 
+        if not new:
+            _refuse_second_key(name, email, store if register else None)
         signer = create_key(name, email, role, passphrase, key_file=key_file, make_default=key_file is None)
         if not register:
             return KeyCreated(signer, None, "not asked to register it")
@@ -345,6 +350,16 @@ class Evidence:
         """The post each capture shows (author, time, text), as an index over the capture's metadata."""
         return self.store.posts(self.case(case)["ref"] if case else None)
 
+    def match(self, item_id: str, *, lang: str = "eng", limit: int = 5) -> dict:
+        """Compare a supplied image (an imported item) with every capture of its case: OCR text against each
+        post's text, perceptual hashes against each capture's screenshots (see :mod:`evidence.analysis.match`).
+
+        Records a signed ``item.matched`` custody entry (the ranked captures, scores, method, label, the OCR
+        engine and the SHA-256 of the text it read) and returns the result."""
+        from .analysis.match import match_candidates_of_case
+
+        return match_candidates_of_case(self, item_id, lang=lang, limit=limit)
+
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:
         """Clauses a captured post's words may touch: an aid to the investigator, never an allegation."""
@@ -512,14 +527,18 @@ def read_trust_list(path: str | os.PathLike) -> set[str]:
 
 
 # ---------------------------------------------------------------- what needs no store
-def verify_pack(path: str | os.PathLike, *, key: str | None = None, trust: set[str] | None = None):
-    """Check a pack offline, without a store (see :mod:`evidence.verify.pack`); ``trust``: the fingerprints a
-    reader trusts (``sha256:<hex>``), every entry and record signer must be one of them or approved by one."""
+def verify_pack(path: str | os.PathLike, *, key: str | None = None,
+                trust: str | os.PathLike | set[str] | None = None):
+    """Check a pack offline, without a store (see :mod:`evidence.verify.pack`). ``trust`` is a file of
+    trusted key fingerprints (see :func:`read_trust_list`) or a set of them."""
     from .verify.pack import verify_pack as _verify
 
     if not Path(path).exists():
         raise InputError(f"no such file: {path}")
-    return _verify(path, key=key, trust=trust)
+    if trust is None:
+        return _verify(path, key=key)
+    trusted = trust if isinstance(trust, set) else read_trust_list(trust)
+    return _verify(path, key=key, trust=trusted)
 
 
 def clauses(policy: str | None = None, *, search: str | None = None) -> tuple:
@@ -550,3 +569,34 @@ def record_session(url: str, out: str | os.PathLike, **kw) -> dict:
 
     return _record(url, out, **kw)
 
+
+
+def _refuse_second_key(name: str, email: str, store: str | os.PathLike | None) -> None:
+    """Raise if a key for ``name`` <``email``> is already in the config folder or in ``store``."""
+    import json
+
+    from .config import config_dir
+    from .errors import DuplicateKey, StoreError
+
+    want = (name.strip().casefold(), email.strip().casefold())
+    found = []
+    kdir = config_dir() / "keys"
+    for sidecar in sorted(kdir.glob("*.json")) if kdir.is_dir() else []:
+        try:
+            ident = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(ident, dict) and (str(ident.get("name", "")).casefold(), str(ident.get("email", "")).casefold()) == want:
+            found.append(f"{ident.get('fingerprint')} in {kdir}")
+    if not found and store is not None:
+        try:
+            ev = Evidence.open(store)
+        except StoreError:
+            ev = None
+        if ev is not None:
+            with ev:
+                found = [f"{k['fingerprint']} in store {ev.store.path}" for k in ev.keys()
+                         if (k["name"].casefold(), k["email"].casefold()) == want]
+    if found:
+        raise DuplicateKey(f"a key for {name} <{email}> already exists ({found[0]})",
+                           hint="use that key (--key-file), or pass --new to make another one")

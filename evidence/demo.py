@@ -75,7 +75,7 @@ def _fresh_dir(workdir: Path) -> None:
         if not (workdir / MARKER).exists():
             if any(workdir.iterdir()):
                 raise InputError(f"{workdir} exists and is not a demo folder; the demo will not touch it",
-                                 hint="choose another --dir")
+                                 hint="choose another --out")
         else:
             # a previous demo's store: its artifacts are read-only; make them removable
             for p in workdir.rglob("*"):
@@ -97,11 +97,11 @@ def run_demo(workdir: str | Path, *, echo: Callable[[str], None] = print, with_p
     workdir = Path(workdir).resolve()
     _fresh_dir(workdir)
     store_path = workdir / "store"
-    ev = Evidence.init(store_path)
+    Evidence.init(store_path).close()
     # the demo key stays in the demo folder and never becomes your default key
     signer = create_key("Demo Investigator", "investigator@uni.example", "investigator", DEMO_PASSPHRASE,
                         key_file=workdir / "demo.key.pem", make_default=False)
-    ev = Evidence(ev.store, signer=signer)
+    ev = Evidence.open(store_path, signer_factory=lambda: signer)
     ev.register_key()
     echo(f"1. Store {store_path} and demo key {signer.fingerprint}")
     ev.open_case(DEMO_CASE, title="Posts by a PhD student about a member of staff", subject="J. Doe (PhD student)",

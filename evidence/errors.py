@@ -23,6 +23,7 @@ code meaning
 9    trusted timestamp problem: TSA unreachable, refused, or untrusted
 10   some items of a batch failed (the others were stored)
 11   the disk is full (nothing was written; free space and run it again)
+12   a program the command needs is not installed (the message names the package)
 ==== ===================================================================
 
 Messages are one line and say what to do next; the command line prints them
@@ -61,6 +62,8 @@ __all__ = [
     "TimestampInvalid",
     "ProofError",
     "NoteError",
+    "ToolMissing",
+    "DuplicateKey",
 ]
 
 
@@ -212,3 +215,14 @@ class ProofError(IntegrityError):
 
 class NoteError(IntegrityError):
     """A signed note or checkpoint is malformed or its signatures do not verify."""
+
+
+class ToolMissing(EvidenceError):
+    """A program the library needs (e.g. Tesseract for OCR) is not installed; the message names the package."""
+
+    exit_code = 12
+
+
+class DuplicateKey(KeyProblem):
+    """A key with this name and e-mail exists already (``key create --new`` makes another on purpose)."""
+

@@ -108,4 +108,10 @@ if [ ! -f "$rwp_dir/$RWP_VERSION/ui.js" ] || [ ! -f "$rwp_dir/$RWP_VERSION/sw.js
   fi
 fi
 # --- end webarchive ---
+# --- analysis ---
+# Tesseract OCR with its English data, for OCR text layers of screenshots (evidence/analysis/ocr.py).
+if ! command -v tesseract >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
+  apt_install tesseract-ocr tesseract-ocr-eng || say "Tesseract not installed (need root): apt-get install tesseract-ocr tesseract-ocr-eng; OCR will say so"
+fi
+# --- end analysis ---
 say "ready: $VENV/bin/evidence"

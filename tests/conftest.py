@@ -54,7 +54,7 @@ def env(tmp_path, monkeypatch):
 @pytest.fixture
 def run(env):
     """Run the command line in-process: ``run("case", "list")`` -> Result(code, out, err)."""
-    import cli
+    from evidence.cli import main as cli_main
 
     def _run(*args: str, input: str | None = None) -> Result:
         out_b = io.BytesIO()
@@ -64,7 +64,7 @@ def run(env):
         sys.stdin = io.StringIO(input or "")
         try:
             with redirect_stdout(out), redirect_stderr(err):
-                code = cli.main([str(a) for a in args])
+                code = cli_main([str(a) for a in args])
         finally:
             sys.stdin = old_stdin
         data = out_b.getvalue()

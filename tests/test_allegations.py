@@ -190,7 +190,7 @@ def test_suggest_is_an_aid_and_alleges_nothing(ready, run, two_items, ev, tmp_pa
     assert "6.1" in r.out and "'I know where you live'" in r.out and "'idiot'" in r.out
     assert "4.disclaimer" in r.out  # names the University with no disclaimer
     js = json.loads(run("suggest", item, "--json").out)
-    assert js["label"].startswith("Suggestions are an aid") and {s["clause_id"] for s in js["suggestions"]} >= {"6.1"}
+    assert js["label"].startswith("Suggestions are an aid") and {s["clause"] for s in js["suggestions"]} >= {"6.1"}
     assert run("custody", "--json").out == before  # nothing alleged, nothing logged
     r = run("suggest", two_items[0])
     assert r.code == 0 and "no post text" in r.out

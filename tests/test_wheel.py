@@ -19,7 +19,9 @@ def test_wheel_ships_schemas_and_reports_and_works(tmp_path):
     assert "evidence/schemas/record.schema.json" in names
     assert "evidence/schemas/custody-entry.schema.json" in names
     assert any(n.startswith("evidence/reports/") for n in names)
-    assert "cli.py" in names
+    assert "cli.py" not in names and not any(n.startswith("cli") for n in names), \
+        "the wheel must not install a top-level module named cli"
+    assert "evidence/cli/__init__.py" in names and "evidence/__main__.py" in names
     assert "evidence/data/policies/leeds-social-media-policy.json" in names
     for init in (ROOT / "evidence").rglob("__init__.py"):
         rel = init.relative_to(ROOT).as_posix()

@@ -175,11 +175,11 @@ class Recorder:
         ex.response_headers = await self._headers(response)
         ex.http_version = self._http_version(ex.url)
 
-    @staticmethod
-    def _fail(ex: Exchange, reason: str) -> None:
+    @classmethod
+    def _fail(cls, ex: Exchange, reason: str) -> None:
         ex.failure = reason
         if ex.has_response:
-            Recorder._missing(ex, reason)
+            cls._missing(ex, reason)
 
     @staticmethod
     def _missing(ex: Exchange, reason: str, truncated: str = "unspecified") -> None:

@@ -1,183 +1,27 @@
-"""The store: one SQLite database (through sqlite-utils, WAL mode) and a folder of artifacts.
-
-This is the only module that speaks SQL, so another database could stand behind
-the same interface one day. Everything else calls :class:`Store` methods.
-
-Layout of a store folder::
-
-    evidence.db        SQLite database (WAL): keys, cases, items, artifacts, custody, ...
-    artifacts/sha256/  content-addressed, read-only artifact files (see evidence.artifacts)
-    tmp/               files being copied in (a killed process may leave one; it belongs to nothing)
-
-Writes happen in short ``BEGIN IMMEDIATE`` transactions (:meth:`Store.write`) with a
-busy timeout, so several processes can add evidence to one store at once. The
-custody log and the records are append-only: SQLite triggers refuse UPDATE and
-DELETE on them.
-"""
+"""The open store: creating and opening it, reading from it, and its write transactions."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import sqlite_utils
 
-from . import clock
-from .artifacts import ArtifactFolder
-from .errors import DiskFull, NotAStore, StoreError, StoreNotFound, StoreReadOnly
-from .ids import new_uuid
-
-__all__ = ["Store", "CustodyRow", "DB_NAME", "FORMAT", "FORMAT_VERSION"]
+from .. import clock
+from ..artifacts import ArtifactFolder
+from ..errors import NotAStore, StoreError, StoreNotFound, StoreReadOnly
+from ..ids import new_uuid
+from .connect import connect, like_prefix, store_error, writable
+from .schema import create_schema
+from .transaction import MerkleHook, Transaction
 
 DB_NAME = "evidence.db"
 FORMAT = "evidence-store"
 FORMAT_VERSION = 2  # 2: every table a projection of the signed log (key approval, case updates)
-BUSY_TIMEOUT_MS = 60_000
 SQLITE_MAGIC = b"SQLite format 3\x00"
-
-_APPEND_ONLY = ("custody", "items", "artifacts", "allegation_events", "checkpoints", "merkle_nodes")
-
-
-@dataclass(frozen=True)
-class CustodyRow:
-    """One custody entry as stored: its exact canonical bytes, hash and signature, and columns to find it by."""
-
-    seq: int
-    entry: bytes
-    entry_hash: str
-    signature: bytes
-    actor: str
-    action: str
-    case_ref: str | None
-    item_id: str | None
-    time_utc: str
-
-
-CustodyBuilder = Callable[[int, "str | None"], CustodyRow]
-"""Called inside the write transaction with (next sequence number, hash of the previous entry)."""
-
-MerkleHook = Callable[[int, bytes, Callable[[int, int], bytes]], list]
-"""(tree size before, entry bytes, node lookup) -> [(level, index, hash), ...] new perfect-subtree nodes."""
-
-
-def _schema(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["keys"].create(
-        {"fingerprint": str, "name": str, "email": str, "role": str, "public_pem": str, "registered_utc": str,
-         "trusted": int, "trusted_by": str, "trusted_utc": str},
-        pk="fingerprint", not_null={"name", "public_pem", "registered_utc", "trusted"},
-    )
-    db.execute(
-        """CREATE TABLE cases (
-            ref TEXT PRIMARY KEY COLLATE NOCASE,
-            title TEXT NOT NULL, subject TEXT, complainant TEXT,
-            status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
-            opened_utc TEXT NOT NULL, opened_by TEXT NOT NULL, updated_utc TEXT,
-            closed_utc TEXT, closed_by TEXT, close_reason TEXT)"""
-    )
-    db["items"].create(
-        {"id": str, "case_ref": str, "kind": str, "record": bytes, "record_hash": str, "signature": bytes,
-         "signer": str, "created_utc": str, "derived_from": str},
-        pk="id", not_null={"case_ref", "kind", "record", "record_hash", "signature", "signer", "created_utc"},
-    )
-    db["items"].create_index(["case_ref", "created_utc"])
-    db["artifacts"].create(
-        {"item_id": str, "role": str, "sha256": str, "size": int, "media_type": str},
-        pk=("item_id", "role"), not_null={"sha256", "size", "media_type"},
-    )
-    db["artifacts"].create_index(["sha256"])
-    db["custody"].create(
-        {"seq": int, "entry": bytes, "entry_hash": str, "signature": bytes, "actor": str, "action": str,
-         "case_ref": str, "item_id": str, "time_utc": str},
-        pk="seq", not_null={"entry", "entry_hash", "signature", "actor", "action", "time_utc"},
-    )
-    db["custody"].create_index(["case_ref"])
-    db["custody"].create_index(["item_id"])
-    db["allegations"].create(
-        {"id": str, "case_ref": str, "clause": str, "status": str, "created_utc": str, "policy_sha256": str},
-        pk="id", not_null={"case_ref", "clause", "status", "created_utc", "policy_sha256"},
-    )
-    db["allegation_events"].create(
-        {"id": str, "allegation_id": str, "event": str, "record": bytes, "record_hash": str, "signature": bytes,
-         "signer": str, "created_utc": str},
-        pk="id", not_null={"allegation_id", "event", "record", "record_hash", "signature", "signer"},
-    )
-    db["allegation_events"].create_index(["allegation_id"])
-    # WITHOUT ROWID: a proof is a couple of dozen lookups by (level, idx); keep each one B-tree descent
-    db.execute("CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
-               "PRIMARY KEY (level, idx)) WITHOUT ROWID")
-    db["checkpoints"].create(
-        {"size": int, "note": bytes, "root": bytes, "created_utc": str, "signer": str}, pk="size",
-        not_null={"note", "root", "created_utc", "signer"},
-    )
-    db["timestamps"].create(
-        {"subject": str, "data_hash": str, "status": str, "response": bytes, "gen_time": str, "serial": str,
-         "tsa_url": str, "attempts": int, "last_error": str, "requested_utc": str, "updated_utc": str},
-        pk=("subject", "tsa_url"), not_null={"data_hash", "status"},
-    )
-    db["settings"].create({"key": str, "value": str}, pk="key")
-    # indexes for reading and searching, derived from signed records and the artifacts they name by hash
-    # (verify rebuilds and compares them): the post each capture shows, and searchable text
-    db["posts"].create(
-        {"item_id": str, "case_ref": str, "url": str, "platform": str, "author_name": str, "author_handle": str,
-         "published": str, "title": str, "text": str, "captured_utc": str},
-        pk="item_id", foreign_keys=[("item_id", "items", "id")],
-    )
-    db["search_index"].create({"id": int, "kind": str, "ref": str, "case_ref": str, "text": str}, pk="id",
-                              not_null={"kind", "ref", "text"})
-    db["search_index"].create_index(["kind", "ref"], unique=True)
-    db["search_index"].enable_fts(["text"], fts_version="FTS5", create_triggers=True, tokenize="porter unicode61")
-    for table in _APPEND_ONLY:
-        for op in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"
-            )
-    for table in ("cases", "keys", "allegations"):
-        db.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-                   f"BEGIN SELECT RAISE(ABORT, '{table} are never deleted'); END")
-
-
-def _like_prefix(prefix: str) -> str:
-    """A LIKE pattern matching ids that start with ``prefix`` (its own % and _ taken literally)."""
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    """An SQLite error as the user should read it: a full disk is a full disk."""
-    text = str(exc)
-    if "disk is full" in text or "SQLITE_FULL" in text:
-        return DiskFull(f"the disk holding the store {path} is full; nothing was written",
-                        hint="free some space and run the command again (what was stored before is intact)")
-    if "readonly" in text or "read-only" in text:
-        return StoreReadOnly(f"the store {path} cannot be written: {text}",
-                             hint="check its permissions, or use a writable copy")
-    return StoreError(f"the store {path} could not be used: {text}", hint="run `evidence verify`")
-
-
-def _writable(path: Path, db_path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(db_path, os.W_OK)
-
-
-def _connect(db_path: Path, *, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
-        # a read-only folder or file: SQLite cannot make the WAL index next to it, so open it immutable
-        # (nobody can be writing to a store nobody may write to)
-        uri = f"{db_path.resolve().as_uri()}?mode=ro&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA cache_size = -32768")
-        return conn
-    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                           check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of page cache: Merkle proofs on large logs stay in memory
-    return conn
 
 
 class Store:
@@ -209,12 +53,12 @@ class Store:
             (path / "tmp").mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create store at {path}: {exc.strerror}", hint="check the path and permissions") from None
-        conn = _connect(db_path)
+        conn = connect(db_path)
         db = sqlite_utils.Database(conn)
         db.enable_wal()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            _schema(db)
+            create_schema(db)
             now = clock.stamp()
             for k, v in {"format": FORMAT, "version": str(FORMAT_VERSION), "store_id": new_uuid(),
                          "created_utc": now["utc"]}.items():
@@ -243,13 +87,13 @@ class Store:
             raise StoreError(f"cannot read {db_path}: {exc.strerror}") from None
         if magic != SQLITE_MAGIC:
             raise NotAStore(f"{db_path} is not an SQLite database", hint="the store is damaged or this is not a store; restore it from a backup")
-        read_only = not _writable(path, db_path)
+        read_only = not writable(path, db_path)
         try:
-            conn = _connect(db_path, read_only=read_only)
+            conn = connect(db_path, read_only=read_only)
             rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and "no such table" not in str(exc):
-                raise _store_error(exc, path) from None
+                raise store_error(exc, path) from None
             raise NotAStore(f"{db_path} cannot be read as an evidence store: {exc}",
                             hint="the store is damaged; restore it from a backup") from None
         if rows.get("format") != FORMAT:
@@ -286,7 +130,7 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     @contextmanager
-    def write(self) -> Iterator["_Tx"]:
+    def write(self) -> Iterator["Transaction"]:
         """A short write transaction. Everything in it lands together or not at all."""
         if self.read_only:
             raise StoreReadOnly(f"the store {self.path} is read-only; nothing can be added to it",
@@ -295,15 +139,15 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise _store_error(exc, self.path) from None
+            raise store_error(exc, self.path) from None
         try:
-            yield _Tx(self)
+            yield Transaction(self)
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.OperationalError):
-                raise _store_error(exc, self.path) from None
+                raise store_error(exc, self.path) from None
             raise
 
     @contextmanager
@@ -347,7 +191,7 @@ class Store:
 
     def items_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
         return list(self.db.query("SELECT id, case_ref FROM items WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                                  (_like_prefix(prefix), limit)))
+                                  (like_prefix(prefix), limit)))
 
     def items(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
@@ -433,7 +277,7 @@ class Store:
 
     def allegations_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
         return list(self.db.query("SELECT id FROM allegations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
-                                  (_like_prefix(prefix), limit)))
+                                  (like_prefix(prefix), limit)))
 
     def allegation_events(self, allegation_id: str | None = None) -> list[dict]:
         if allegation_id is None:
@@ -485,113 +329,3 @@ class Store:
         return {t: self.db[t].count for t in ("keys", "cases", "items", "artifacts", "custody", "allegations",
                                               "checkpoints", "timestamps")}
 
-
-class _Tx:
-    """Write operations, valid only inside :meth:`Store.write`."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self.conn = store.conn
-
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
-        cols = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
-
-    def case(self, ref: str) -> dict | None:
-        return self.store.case(ref)
-
-    def insert_key(self, row: dict) -> None:
-        self._insert("keys", row)
-
-    def trust_key(self, fingerprint: str, by: str, when: str) -> None:
-        self.conn.execute("UPDATE keys SET trusted = 1, trusted_by = ?, trusted_utc = ? WHERE fingerprint = ?",
-                          (by, when, fingerprint))
-
-    def update_case(self, ref: str, fields: dict, when: str) -> None:
-        allowed = {"title", "subject", "complainant"}
-        if not fields or set(fields) - allowed:
-            raise ValueError(f"case fields to update must be among {sorted(allowed)}")
-        cols = ", ".join(f"{k} = ?" for k in fields)
-        self.conn.execute(f"UPDATE cases SET {cols}, updated_utc = ? WHERE ref = ?", (*fields.values(), when, ref))
-
-    def insert_case(self, row: dict) -> None:
-        try:
-            self._insert("cases", row)
-        except sqlite3.IntegrityError:
-            from .errors import DuplicateCase
-
-            raise DuplicateCase(f"case {row['ref']} already exists", hint="choose another reference, or use that case") from None
-
-    def close_case(self, ref: str, closed_utc: str, closed_by: str, reason: str) -> None:
-        self.conn.execute(
-            "UPDATE cases SET status = 'closed', closed_utc = ?, closed_by = ?, close_reason = ? WHERE ref = ?",
-            (closed_utc, closed_by, reason, ref),
-        )
-
-    def insert_item(self, row: dict) -> None:
-        self._insert("items", row)
-
-    def insert_artifact(self, row: dict) -> None:
-        self._insert("artifacts", row)
-
-    def insert_post(self, row: dict) -> None:
-        self._insert("posts", row)
-
-    def index_text(self, kind: str, ref: str, case_ref: str | None, text: str) -> None:
-        if text and text.strip():
-            self._insert("search_index", {"kind": kind, "ref": ref, "case_ref": case_ref, "text": text})
-
-    def insert_allegation(self, row: dict) -> None:
-        self._insert("allegations", row)
-
-    def set_allegation_status(self, allegation_id: str, status: str) -> None:
-        self.conn.execute("UPDATE allegations SET status = ? WHERE id = ?", (status, allegation_id))
-
-    def insert_allegation_event(self, row: dict) -> None:
-        self._insert("allegation_events", row)
-
-    def insert_checkpoint(self, row: dict) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO checkpoints (size, note, root, created_utc, signer) VALUES (?, ?, ?, ?, ?)",
-                          (row["size"], row["note"], row["root"], row["created_utc"], row["signer"]))
-
-    def set_setting(self, key: str, value: str | None) -> None:
-        if value is None:
-            self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
-        else:
-            self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
-
-    def upsert_timestamp(self, row: dict) -> None:
-        cols = list(row)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in ("subject", "tsa_url"))
-        self.conn.execute(
-            f"INSERT INTO timestamps ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
-            f"ON CONFLICT(subject, tsa_url) DO UPDATE SET {updates}",
-            tuple(row.values()),
-        )
-
-    def insert_merkle_node(self, level: int, idx: int, h: bytes) -> None:
-        self.conn.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, idx, h))
-
-    def last_custody(self) -> tuple[int, str | None]:
-        row = self.conn.execute("SELECT seq, entry_hash FROM custody ORDER BY seq DESC LIMIT 1").fetchone()
-        return (0, None) if row is None else (int(row[0]), row[1])
-
-    def append_custody(self, build: CustodyBuilder) -> CustodyRow:
-        """Append one custody entry: ``build(seq, prev_hash)`` makes it, under this transaction's lock."""
-        last_seq, last_hash = self.last_custody()
-        row = build(last_seq + 1, last_hash)
-        if row.seq != last_seq + 1:
-            raise StoreError("custody entry built with the wrong sequence number")
-        self.conn.execute(
-            "INSERT INTO custody (seq, entry, entry_hash, signature, actor, action, case_ref, item_id, time_utc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.seq, row.entry, row.entry_hash, row.signature, row.actor, row.action, row.case_ref, row.item_id,
-             row.time_utc),
-        )
-        hook = self.store.merkle_hook
-        if hook is not None:
-            for level, idx, h in hook(last_seq, row.entry, self.store.merkle_node):
-                self.conn.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", (level, idx, h))
-        return row
