@@ -354,7 +354,7 @@ class Evidence:
         """Compare a supplied image (an imported item) with every capture of its case: OCR text against each
         post's text, perceptual hashes against each capture's screenshots (see :mod:`evidence.analysis.match`).
 
-        Records a signed ``item.matched`` custody entry (the ranked captures, scores, method, label, the OCR
+        Records a signed ``match.recorded`` custody entry (the ranked captures, scores, method, label, the OCR
         engine and the SHA-256 of the text it read) and returns the result."""
         from .analysis.match import match_candidates_of_case
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import platformdirs
 
 __all__ = [
+    "SECRET_ENV",
+    "child_env",
     "config_dir",
     "state_dir",
     "default_store_path",
@@ -65,8 +67,22 @@ def write_user_config(cfg: dict) -> None:
     d = config_dir()
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = d / "config.json.tmp"
-    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # the same mode whatever the umask
+        fh.write(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, d / "config.json")
+
+
+SECRET_ENV = ("EVIDENCE_PASSPHRASE",)
+
+
+def child_env(base: dict | None = None) -> dict[str, str]:
+    """The environment for a child process (browser, driver, openssl): this one's without the passphrase."""
+    env = dict(os.environ if base is None else base)
+    for name in SECRET_ENV:
+        env.pop(name, None)
+    return env
 
 
 def resolve_key_file(explicit: str | os.PathLike | None = None) -> Path | None:

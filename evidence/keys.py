@@ -6,6 +6,11 @@ moment the file exists, and kept in the investigator's own configuration folder
 (or where ``key_file`` says) -- never in the store. Beside it lie the public key
 (``.pub.pem``) and the identity (``.json``: name, email, role, fingerprint).
 
+The private key is encrypted with PBES2: PBKDF2-HMAC-SHA256 at :data:`KDF_ITERATIONS`
+(600,000) iterations and AES-256-CBC, written by PyCryptodome (``cryptography`` writes PKCS#8 only
+at 2,048 iterations); ``openssl pkey`` reads it. Keys made before this, at 2,048 iterations, still
+load. A new key's passphrase has at least :data:`MIN_PASSPHRASE` (12) characters.
+
 A key's **fingerprint** is ``sha256:`` + SHA-256 of its SubjectPublicKeyInfo DER:
 the value ``openssl pkey -pubin -in key.pub.pem -outform DER | sha256sum`` prints.
 """
@@ -26,9 +31,12 @@ from .config import config_dir, read_user_config, write_user_config
 from .digest import sha256_tag, tag_hex
 from .errors import InputError, NoKey, WrongPassphrase
 
-__all__ = ["ROLES", "Identity", "Signer", "fingerprint", "public_pem", "create_key", "load_signer", "load_identity"]
+__all__ = ["ROLES", "KDF_ITERATIONS", "MIN_PASSPHRASE", "encrypt_private_key", "Identity", "Signer", "fingerprint", "public_pem", "create_key", "load_signer", "load_identity"]
 
 ROLES = ("investigator", "examiner", "reviewer", "supervisor", "administrator")
+KDF_ITERATIONS = 600_000  # PBKDF2-HMAC-SHA256, OWASP's figure for 2023 on
+MIN_PASSPHRASE = 12
+PKCS8_PROTECTION = "PBKDF2WithHMAC-SHA256AndAES256-CBC"
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -90,10 +98,37 @@ def _validate_identity(name: str, email: str, role: str) -> None:
         raise InputError(f"unknown role {role!r}", hint="choose one of: " + ", ".join(ROLES))
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Create ``path`` with ``mode`` from the start (O_EXCL: never overwrite a key)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+def encrypt_private_key(key: Ed25519PrivateKey, passphrase: bytes, *, iterations: int = KDF_ITERATIONS) -> bytes:
+    """PKCS#8 PEM of ``key`` encrypted with PBES2 (PBKDF2-HMAC-SHA256 at ``iterations``, AES-256-CBC)."""
+    from Crypto.PublicKey import ECC
+
+    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+    pem = ECC.construct(curve="Ed25519", seed=seed).export_key(
+        format="PEM", passphrase=passphrase, protection=PKCS8_PROTECTION,
+        prot_params={"iteration_count": iterations, "salt_size": 16})
+    return pem.encode("ascii") + (b"" if pem.endswith("\n") else b"\n")
+
+
+def check_new_passphrase(passphrase: bytes) -> None:
+    """A new key's passphrase: at least MIN_PASSPHRASE characters."""
+    if not passphrase:
+        raise InputError("an empty passphrase is not allowed", hint="choose a passphrase, or set EVIDENCE_PASSPHRASE")
     try:
+        length = len(passphrase.decode("utf-8"))
+    except UnicodeDecodeError:
+        length = len(passphrase)
+    if length < MIN_PASSPHRASE:
+        raise InputError(f"the passphrase is {length} characters long; a new key needs at least {MIN_PASSPHRASE}",
+                         hint="choose a longer one, e.g. four unrelated words")
+
+
+def _write_new(path: Path, data: bytes, mode: int, *, exclusive: bool = True) -> None:
+    """Create ``path`` with exactly ``mode`` whatever the umask (exclusive: never overwrite a key)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, mode & 0o600)
+    try:
+        os.fchmod(fd, mode)
         os.write(fd, data)
         os.fsync(fd)
     finally:
@@ -109,8 +144,7 @@ def create_key(name: str, email: str, role: str, passphrase: bytes, *, key_file:
                make_default: bool = True) -> Signer:
     """Make an Ed25519 key pair for an investigator and write it to their configuration folder."""
     _validate_identity(name, email, role)
-    if not passphrase:
-        raise InputError("an empty passphrase is not allowed", hint="choose a passphrase, or set EVIDENCE_PASSPHRASE")
+    check_new_passphrase(passphrase)
     key = Ed25519PrivateKey.generate()
     pub = key.public_key()
     fp = fingerprint(pub)
@@ -124,16 +158,13 @@ def create_key(name: str, email: str, role: str, passphrase: bytes, *, key_file:
             raise InputError(f"{path} already exists; a key is never overwritten", hint="choose another --key-file")
         if not path.parent.is_dir():
             raise InputError(f"folder {path.parent} does not exist", hint="create it first")
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase),
-    )
+    pem = encrypt_private_key(key, passphrase)
     identity = Identity(name=name.strip(), email=email, role=role, fingerprint=fp, public_pem=public_pem(pub))
     pub_path, id_path = _sidecars(path)
     _write_new(path, pem, 0o600)
-    pub_path.write_text(identity.public_pem, encoding="ascii")
-    id_path.write_text(json.dumps({"name": identity.name, "email": email, "role": role, "fingerprint": fp}, indent=2) + "\n")
+    _write_new(pub_path, identity.public_pem.encode("ascii"), 0o644, exclusive=False)
+    _write_new(id_path, (json.dumps({"name": identity.name, "email": email, "role": role, "fingerprint": fp},
+                                    indent=2) + "\n").encode("utf-8"), 0o644, exclusive=False)
     if make_default:
         cfg = read_user_config()
         cfg["default_key"] = str(path.resolve())

@@ -58,7 +58,7 @@ def test_match_records_a_signed_entry(ev, site, tmp_path):
     none = ev.match(shots[1].id[:10])  # a unique prefix works too
     assert none["label"] == "no match" and none["best"] is None, none["ranked"]
 
-    entries = ev.custody(item=shots[0].id, actions=("item.matched",))
+    entries = ev.custody(item=shots[0].id, actions=("match.recorded",))
     assert len(entries) == 1 and entries[0].seq == res["logged_as"]
     details = entries[0].entry["details"]
     assert details["best"] == post1.id and details["ranked"][0]["label"] == "same post"

@@ -27,7 +27,7 @@ def case_with_evidence(tmp_path_factory):
     import cli
 
     tmp = tmp_path_factory.mktemp("bundle")
-    env = {"EVIDENCE_STORE": str(tmp / "store"), "EVIDENCE_CONFIG_DIR": str(tmp / "cfg"), "EVIDENCE_PASSPHRASE": "pw"}
+    env = {"EVIDENCE_STORE": str(tmp / "store"), "EVIDENCE_CONFIG_DIR": str(tmp / "cfg"), "EVIDENCE_PASSPHRASE": "bundle passphrase"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
 
@@ -327,7 +327,7 @@ def test_cli_verify_bundle(pack, case_with_evidence, run, tmp_path):
 def test_bundle_bad_input(case_with_evidence, pack, run, env):
     os.environ["EVIDENCE_STORE"] = str(case_with_evidence["tmp"] / "store")
     os.environ["EVIDENCE_CONFIG_DIR"] = str(case_with_evidence["tmp"] / "cfg")
-    os.environ["EVIDENCE_PASSPHRASE"] = "pw"
+    os.environ["EVIDENCE_PASSPHRASE"] = "bundle passphrase"
     r = run("bundle", "--case", CASE, "--out", pack)
     assert r.code == 6 and "never overwritten" in r.err
     r = run("bundle", "--case", "NOPE-1", "--out", env["tmp"] / "x.zip")

@@ -61,7 +61,7 @@ def captured(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("platforms")
     old = {k: os.environ.get(k) for k in ("EVIDENCE_STORE", "EVIDENCE_CONFIG_DIR", "EVIDENCE_PASSPHRASE")}
     os.environ.update(EVIDENCE_STORE=str(tmp / "store"), EVIDENCE_CONFIG_DIR=str(tmp / "cfg"),
-                      EVIDENCE_PASSPHRASE="pw")
+                      EVIDENCE_PASSPHRASE="platform passphrase")
     try:
         with TestSite(tmp, https=False) as site:
             assert cli.main(["init"]) == 0

@@ -138,7 +138,7 @@ def test_unreadable_file(ready, tmp_path):
         os.chmod(secret, 0o000)
         store = os.path.join(work, "store")
         cfg = os.path.join(work, "cfg")
-        env = dict(os.environ, EVIDENCE_STORE=store, EVIDENCE_CONFIG_DIR=cfg, EVIDENCE_PASSPHRASE="pw",
+        env = dict(os.environ, EVIDENCE_STORE=store, EVIDENCE_CONFIG_DIR=cfg, EVIDENCE_PASSPHRASE="import passphrase",
                    HOME=work)
         cli = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cli.py")
         prefix: list[str] = []

@@ -29,7 +29,7 @@ def test_key_is_created_0600_from_the_start(env, monkeypatch):
 
     old = os.umask(0)
     try:
-        s = create_key("B", "b@uni.example", "investigator", b"pw", key_file=env["tmp"] / "b.key.pem")
+        s = create_key("B", "b@uni.example", "investigator", b"long enough passphrase", key_file=env["tmp"] / "b.key.pem")
     finally:
         os.umask(old)
     assert stat.S_IMODE(s.key_file.stat().st_mode) == 0o600
@@ -85,26 +85,26 @@ def test_key_file_missing(ready, run, env):
 
 def test_bad_identity_and_empty_passphrase(env):
     with pytest.raises(InputError):
-        create_key("A", "not-an-email", "investigator", b"pw")
+        create_key("A", "not-an-email", "investigator", b"long enough passphrase")
     with pytest.raises(InputError):
-        create_key("A", "a@uni.example", "wizard", b"pw")
+        create_key("A", "a@uni.example", "wizard", b"long enough passphrase")
     with pytest.raises(InputError):
         create_key("A", "a@uni.example", "investigator", b"")
 
 
 def test_key_never_overwritten(env):
     path = env["tmp"] / "k.key.pem"
-    create_key("A", "a@uni.example", "investigator", b"pw", key_file=path)
+    create_key("A", "a@uni.example", "investigator", b"long enough passphrase", key_file=path)
     before = path.read_bytes()
     with pytest.raises(InputError, match="never overwritten"):
-        create_key("A", "a@uni.example", "investigator", b"pw", key_file=path)
+        create_key("A", "a@uni.example", "investigator", b"long enough passphrase", key_file=path)
     assert path.read_bytes() == before
 
 
 def test_two_investigators_share_a_store(ready, run, env, monkeypatch, tmp_path):
     """A second investigator with their own config folder registers and signs in the same store."""
     monkeypatch.setenv("EVIDENCE_CONFIG_DIR", str(tmp_path / "second"))
-    monkeypatch.setenv("EVIDENCE_PASSPHRASE", "second pass")
+    monkeypatch.setenv("EVIDENCE_PASSPHRASE", "second passphrase")
     r = run("key", "create", "--name", "B. Examiner", "--email", "b@uni.example", "--role", "examiner")
     assert r.code == 0, r
     png = make_png(tmp_path / "b.png", color="green")
@@ -112,7 +112,7 @@ def test_two_investigators_share_a_store(ready, run, env, monkeypatch, tmp_path)
     r = run(*args)
     assert r.code == 4 and "not yet approved" in r.err and "evidence key approve" in r.err, r
     b_fp = load_signer(json.loads((tmp_path / "second" / "config.json").read_text())["default_key"],
-                       b"second pass").fingerprint
+                       b"second passphrase").fingerprint
     approve_as_creator(env, b_fp)
     r = run(*args)
     assert r.code == 0, r
@@ -125,14 +125,14 @@ def test_two_investigators_share_a_store(ready, run, env, monkeypatch, tmp_path)
 
 
 def test_unregistered_key_is_refused(ready, env, tmp_path, monkeypatch, run):
-    create_key("C", "c@uni.example", "investigator", b"pw3", key_file=tmp_path / "c.key.pem", make_default=False)
-    monkeypatch.setenv("EVIDENCE_PASSPHRASE", "pw3")
+    create_key("C", "c@uni.example", "investigator", b"third passphrase", key_file=tmp_path / "c.key.pem", make_default=False)
+    monkeypatch.setenv("EVIDENCE_PASSPHRASE", "third passphrase")
     r = run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t")
     assert r.code == 4 and "not registered" in r.err and "evidence key register" in r.err
     assert run("--key-file", tmp_path / "c.key.pem", "key", "register").code == 0
     r = run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t")
     assert r.code == 4 and "not yet approved" in r.err, r
-    approve_as_creator(env, load_signer(tmp_path / "c.key.pem", b"pw3").fingerprint)
+    approve_as_creator(env, load_signer(tmp_path / "c.key.pem", b"third passphrase").fingerprint)
     assert run("--key-file", tmp_path / "c.key.pem", "case", "open", "SMP-2026-099", "--title", "t").code == 0
 
 

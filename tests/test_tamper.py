@@ -181,7 +181,7 @@ def test_key_inserted_or_swapped_behind_the_tools_back(loaded, tmp_path):
     from evidence.keys import create_key
 
     ev, items = loaded
-    other = create_key("Mallory", "m@evil.example", "investigator", b"x", key_file=tmp_path / "m.key.pem",
+    other = create_key("Mallory", "m@evil.example", "investigator", b"mallory passphrase", key_file=tmp_path / "m.key.pem",
                        make_default=False)
     conn = raw(ev)
     conn.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, 1, NULL, NULL)",

@@ -34,7 +34,7 @@ def test_wheel_ships_schemas_and_reports_and_works(tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(EVIDENCE_STORE=str(work / "store"), EVIDENCE_CONFIG_DIR=str(work / "cfg"), EVIDENCE_PASSPHRASE="pw",
+    env.update(EVIDENCE_STORE=str(work / "store"), EVIDENCE_CONFIG_DIR=str(work / "cfg"), EVIDENCE_PASSPHRASE="wheel passphrase",
                PATH=f"{venv / 'bin'}:{env.get('PATH', '')}")
 
     def call(*args):

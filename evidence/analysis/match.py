@@ -138,7 +138,7 @@ def _supplied_image(item) -> dict:
 
 
 def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int = 5) -> dict:
-    """:meth:`evidence.Evidence.match`: rank the captures of the item's case and log ``item.matched``."""
+    """:meth:`evidence.Evidence.match`: rank the captures of the item's case and log ``match.recorded``."""
     from ..digest import sha256_tag
     from .ocr import ocr_image
 
@@ -159,6 +159,6 @@ def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int 
                image={"role": art["role"], "sha256": art["sha256"]},
                ocr={"engine": layer["engine"], "language": layer["language"], "word_count": layer["word_count"],
                     "mean_confidence": layer["mean_confidence"], "text_sha256": sha256_tag(layer["text"].encode())})
-    res["logged_as"] = ev.log.write("item.matched", subject={"type": "item", "id": item.id}, case=item.case_ref,
+    res["logged_as"] = ev.log.write("match.recorded", subject={"type": "item", "id": item.id}, case=item.case_ref,
                                     item_id=item.id, details={k: v for k, v in res.items() if k != "logged_as"})
     return res

@@ -10,6 +10,9 @@ Discovery order:
 The flags keep Chromium from phoning home (no background networking, component
 updates, sync, crash reports, translation, field trials). Its sandbox stays on,
 except when running as root, where Chromium cannot use it.
+
+Neither the browser nor Playwright's driver is given the investigator's passphrase: both start
+with this process's environment less :data:`evidence.config.SECRET_ENV`.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import SECRET_ENV, child_env
 from ..errors import CaptureError
 
-__all__ = ["BrowserInfo", "find_browser", "launch_args", "launch_options", "use_sandbox", "QUIET_FLAGS"]
+__all__ = ["BrowserInfo", "find_browser", "launch_args", "launch_options", "use_sandbox", "QUIET_FLAGS",
+           "without_secrets"]
 
 QUIET_FLAGS = (
     "--disable-background-networking",
@@ -69,7 +76,7 @@ def _playwright_chromium(expected: str | None = None) -> str | None:
         try:
             from playwright.sync_api import sync_playwright
 
-            with sync_playwright() as p:
+            with without_secrets(), sync_playwright() as p:
                 expected = p.chromium.executable_path
         except Exception:  # noqa: BLE001 - no driver, or no browser registry: not installed
             return None
@@ -89,7 +96,7 @@ def _system_chromium() -> str | None:
 
 def browser_version(path: str) -> str | None:
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20, env=child_env())
     except (OSError, subprocess.TimeoutExpired):
         return None
     text = (out.stdout or out.stderr).strip().splitlines()
@@ -140,7 +147,21 @@ def launch_options(playwright, browser_path: str | None = None, *, headless: boo
         expected = None
     info = find_browser(browser_path, playwright_path=expected)
     kwargs = {"args": launch_args(extra_args), "chromium_sandbox": use_sandbox(), "headless": headless,
-              "timeout": 60_000}
+              "timeout": 60_000, "env": child_env()}
     if info.source != "playwright":
         kwargs["executable_path"] = info.path
     return info, kwargs
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextmanager
+def without_secrets():
+    """While Playwright's driver starts (it copies ``os.environ``), the passphrase is not in the environment."""
+    with _ENV_LOCK:
+        saved = {k: os.environ.pop(k) for k in SECRET_ENV if k in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(saved)

@@ -20,10 +20,10 @@ from typing import Any
 
 from .. import clock
 from ..errors import CaptureError
-from .browser import BrowserInfo, launch_options
+from .browser import BrowserInfo, launch_options, without_secrets
 from .options import CaptureOptions, local_timezone, read_session
 from .run import PageRun
-from .urls import validate_url
+from .urls import scrub_credentials, validate_url
 
 __all__ = ["CaptureOptions", "PageCapture", "Capturer", "SyncCapturer", "read_session", "local_timezone"]
 
@@ -92,7 +92,8 @@ class Capturer:
     async def start(self) -> None:
         from playwright.async_api import async_playwright
 
-        self._pw = await async_playwright().start()
+        with without_secrets():
+            self._pw = await async_playwright().start()
         try:
             self.browser_info, kwargs = launch_options(self._pw, self.options.browser_path,
                                                        extra_args=self.options.browser_args)
@@ -133,6 +134,9 @@ class Capturer:
         prep = await self._take(opts)
         try:
             return await PageRun(self, url, opts, prep).run()
+        except CaptureError as exc:
+            exc.message = scrub_credentials(exc.message, url)  # a URL's password is never in an error
+            raise
         finally:
             shutil.rmtree(prep.tmp, ignore_errors=True)
 

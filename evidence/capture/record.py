@@ -17,7 +17,7 @@ from ..records import tool_info
 from ..schemas import schema_id, validate
 from ..views import CaptureOutcome, Item
 from .options import CaptureOptions
-from .urls import validate_url
+from .urls import scrub_credentials, strip_credentials, validate_url
 
 __all__ = ["capture_one", "capture_many"]
 
@@ -86,18 +86,18 @@ def capture_many(ev, urls: list[str], *, case: str, options: CaptureOptions | No
     def failed(u: str, exc: CaptureError) -> CaptureOutcome:
         with store_lock:
             _log_failure(ev, case_ref, u, exc)
-        return CaptureOutcome(u, error=str(exc))
+        return CaptureOutcome(strip_credentials(u)[0], error=scrub_credentials(str(exc), u))
 
     async def one(cap, sem, u: str) -> CaptureOutcome:
         async with sem:
             try:
                 pc = await cap.capture(u, options)
                 # storing (copy, hash, sign, SQL) runs in a thread: other pages keep loading
-                out = CaptureOutcome(u, item=await asyncio.to_thread(store, pc), warnings=pc.warnings)
+                out = CaptureOutcome(pc.url, item=await asyncio.to_thread(store, pc), warnings=pc.warnings)
             except CaptureError as exc:
                 out = failed(u, exc)
             except EvidenceError as exc:
-                out = CaptureOutcome(u, error=str(exc))
+                out = CaptureOutcome(strip_credentials(u)[0], error=scrub_credentials(str(exc), u))
             except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
                 out = failed(u, CaptureError(f"could not capture {u}: {type(exc).__name__}: {exc}"))
         if on_result:
@@ -113,8 +113,11 @@ def capture_many(ev, urls: list[str], *, case: str, options: CaptureOptions | No
 
 
 def _log_failure(ev, case_ref: str, url: str, exc: Exception) -> None:
-    ev.log.write("capture.failed", subject={"type": "url", "id": url}, case=case_ref,
-                 details={"url": url, "error": str(exc), "reason": getattr(exc, "reason", None)})
+    clean, had = strip_credentials(url)
+    details = {"url": clean, "error": scrub_credentials(str(exc), url), "reason": getattr(exc, "reason", None)}
+    if had:
+        details["credentials_removed"] = True
+    ev.log.write("capture.failed", subject={"type": "url", "id": clean}, case=case_ref, details=details)
 
 
 def _artifacts(pc, meta_bytes: bytes) -> list[ArtifactSource]:

@@ -20,7 +20,9 @@ from .. import clock
 from ..errors import CaptureError
 from .browser import launch_args, use_sandbox
 from .headers import redact_har, redact_headers
+from .hops import Navigations, hop_warnings, is_error_page
 from .neterrors import classify
+from .urls import scrub_credentials, strip_credentials
 from .options import CaptureOptions, local_timezone, read_session
 
 __all__ = ["PageRun", "HTML_TYPES", "SETTLE_JS"]
@@ -72,6 +74,10 @@ class PageRun:
     """The state of one capture while it runs; :meth:`run` returns a :class:`evidence.capture.page.PageCapture`."""
 
     def __init__(self, capturer, url: str, opts: CaptureOptions, prep):
+        # the browser is given the URL as asked (with a user name and password, if any); everything
+        # recorded names it without them
+        self.nav_url = url
+        url, self.had_credentials = strip_credentials(url)
         self.capturer, self.url, self.opts, self.prep = capturer, url, opts, prep
         self.context, self.page, self.har_path = prep.context, prep.page, prep.har_path
         self.started = clock.stamp()
@@ -85,6 +91,11 @@ class PageRun:
         self.response = None
         self.download_body: bytes | None = None
         self.facts: dict[str, Any] = {}
+        self.navs = Navigations()  # every hop of the main frame
+        self.hops: list[dict] = []
+        if self.had_credentials:
+            self.warn("the URL held a user name or password: they were used to load the page and removed from "
+                      "everything recorded", "credentials-removed")
 
     def remaining_ms(self, minimum: float = 500) -> float:
         return max(minimum, (self.deadline - time.monotonic()) * 1000)
@@ -100,11 +111,14 @@ class PageRun:
         closed = False
         try:
             self.attach_handlers()
+            await self.navs.watch(self.context, self.page)
             await self.navigate()
             await self.settle()
+            self.check_error_page()
             await self.keep_served()
             await self.take_screenshots()
             await self.keep_dom()
+            self.check_error_page()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
             await self.network_facts()
         except BaseException:
@@ -149,10 +163,15 @@ class PageRun:
                 if len(events["page_errors"]) < 50 else None)
         self.context.on("page", lambda p: asyncio.ensure_future(on_popup(p)) if p is not page else None)
 
+    def check_error_page(self) -> None:
+        """Chromium's own error page (a hop that could not be loaded) is never kept as the capture."""
+        if is_error_page(self.page.url):
+            raise self.navs.error_page_failure(self.url, self.opts.timeout)
+
     async def navigate(self) -> None:
         PWError = _pw_error()
         try:
-            self.response = await self.page.goto(self.url, wait_until="commit", timeout=self.timeout_ms)
+            self.response = await self.page.goto(self.nav_url, wait_until="commit", timeout=self.timeout_ms)
         except PWError as exc:
             if "Download is starting" not in str(exc):
                 raise classify(exc, self.url, self.opts.timeout) from None
@@ -225,6 +244,7 @@ class PageRun:
     async def keep_served(self) -> None:
         """The main document as served, its status and headers."""
         PWError = _pw_error()
+        await self.follow_to_final_response()
         response = self.response
         served, note = (await self._served_body()) if response is not None else (self.download_body, None)
         declared = (response.headers.get("content-type", "") if response is not None else "").split(";")[0].strip().lower()
@@ -251,6 +271,18 @@ class PageRun:
                       " was recorded as evidence (a removed post is a fact worth keeping)", "http-error")
         self.served, self.served_note, self.served_type = served, note, served_type
         self.headers, self.status = headers, status
+
+    async def follow_to_final_response(self) -> None:
+        """After a meta refresh or script navigation the document shown is the last one the main frame loaded."""
+        requests = self.navs.requests
+        if self.response is None or not requests or requests[-1] is self.response.request:
+            return
+        try:
+            last = await asyncio.wait_for(requests[-1].response(), timeout=max(2.0, self.remaining_ms() / 1000))
+        except (asyncio.TimeoutError, _pw_error()):
+            return
+        if last is not None:
+            self.response = last
 
     async def refetch(self, url: str) -> tuple[bytes | None, str]:
         """The body of ``url`` fetched again from inside the page (same cookies, HTTP cache first)."""
@@ -345,6 +377,9 @@ class PageRun:
         except PWError:
             pass
         self.redirects = await self._redirects(response)
+        self.hops = await self.navs.hops()
+        for text in hop_warnings(self.hops):
+            self.warn(text, "private-hop")
 
     async def close_context(self, PWError) -> None:
         try:
@@ -389,17 +424,34 @@ class PageRun:
         if har is None:
             self.warn("no HAR was written")
         self._final_flags()
+        if self.had_credentials:
+            har = self.without_credentials(har)
         metadata = self.metadata(self._post_facts(), finished, har_redacted)
+        if self.had_credentials:
+            metadata = scrub_credentials(metadata, self.nav_url)
         return PageCapture(url=self.url, final_url=self.final_url, status=self.status, screenshot=self.full,
                            screenshot_viewport=self.viewport_png, served=self.served,
                            served_media_type=self.served_type, dom=self.dom, mhtml=self.mhtml, har=har,
                            metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings)
 
+    def without_credentials(self, har: bytes | None) -> bytes | None:
+        """The URL's user name and password out of every text this capture keeps (before the metadata is made)."""
+        def scrub_bytes(data: bytes | None) -> bytes | None:
+            if data is None:
+                return None
+            return scrub_credentials(data.decode("utf-8", "surrogateescape"), self.nav_url).encode("utf-8", "surrogateescape")
+
+        self.final_url = scrub_credentials(self.final_url, self.nav_url)
+        self.dom, self.mhtml = scrub_bytes(self.dom), scrub_bytes(self.mhtml)
+        if self.served is not None and self.served_type in HTML_TYPES:
+            self.served = scrub_bytes(self.served)
+        return scrub_bytes(har)
+
     def metadata(self, page_facts: dict, finished: dict, har_redacted: int) -> dict:
         opts, response, cap, f = self.opts, self.response, self.capturer, self.facts
         served = self.served
         return {
-            "requested_url": self.url, "final_url": self.final_url, "redirects": self.redirects,
+            "requested_url": self.url, "final_url": self.final_url, "redirects": self.redirects, "hops": self.hops,
             "http": {"status": self.status, "status_text": response.status_text if response is not None else None,
                      "headers": redact_headers(self.headers), "request_headers": redact_headers(self.request_headers)},
             "server": {"ip": self.server.get("ipAddress"), "port": self.server.get("port")} if self.server else None,

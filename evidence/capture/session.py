@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CaptureError, InputError
-from .browser import launch_options
+from .browser import launch_options, without_secrets
 from .options import read_session
 from .urls import validate_url
 
@@ -36,7 +36,10 @@ def record_session(url: str, out: str | os.PathLike, *, wait: Callable[[], None]
     from playwright.sync_api import Error as PWError
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    with without_secrets():
+        pw_cm = sync_playwright()
+        p = pw_cm.__enter__()
+    try:
         _, kwargs = launch_options(p, browser_path, headless=False)
         try:
             browser = p.chromium.launch(**kwargs)
@@ -54,6 +57,8 @@ def record_session(url: str, out: str | os.PathLike, *, wait: Callable[[], None]
             state = context.storage_state()
         finally:
             browser.close()
+    finally:
+        pw_cm.__exit__(None, None, None)
     data = json.dumps(state, indent=2).encode("utf-8")
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:

@@ -1,13 +1,20 @@
-"""Which URLs may be captured: absolute http(s) URLs with a host. Everything else is refused with a reason."""
+"""Which URLs may be captured: absolute http(s) URLs with a host. Everything else is refused with a reason.
+
+A URL may carry a user name and password (``https://user:secret@host/``): they are used to load
+the page, and removed (:func:`strip_credentials`, :func:`scrub_credentials`) from everything a
+capture records -- records, metadata, HAR, custody entries, error messages.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import InputError
 
-__all__ = ["validate_url"]
+__all__ = ["validate_url", "strip_credentials", "scrub_credentials", "REDACTED_SECRET"]
+
+REDACTED_SECRET = "[redacted]"
 
 _HOST_RE = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.~%-]+)$")
 
@@ -43,3 +50,39 @@ def validate_url(url: str) -> str:
     if port == 0:
         raise InputError(f"malformed URL {url!r}: port 0")
     return url
+
+
+def _userinfo(url: str) -> str | None:
+    m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)@", url)
+    return m.group(1) if m else None
+
+
+def strip_credentials(url: str) -> tuple[str, bool]:
+    """(``url`` without its user name and password, whether it had any)."""
+    info = _userinfo(url)
+    if info is None:
+        return url, False
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest[len(info) + 1:]}", True
+
+
+def scrub_credentials(text, url: str):
+    """``text`` with every form of ``url``'s user name:password removed (``user:pw@`` and the password alone).
+
+    ``text`` may also be a list or dict (JSON-like): every string in it is scrubbed.
+    """
+    if isinstance(text, list):
+        return [scrub_credentials(v, url) for v in text]
+    if isinstance(text, dict):
+        return {k: scrub_credentials(v, url) for k, v in text.items()}
+    info = _userinfo(url)
+    if not info or not isinstance(text, str) or not text:
+        return text
+    forms = {info + "@", unquote(info) + "@"}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "")
+    _, _, password = info.partition(":")
+    for secret in {password, unquote(password)}:
+        if len(secret) >= 4:  # a shorter one would mangle ordinary text; its user:pw@ form is gone already
+            text = text.replace(secret, REDACTED_SECRET)
+    return text

@@ -46,7 +46,7 @@ ACTIONS = {
     "timestamp.added": "a trusted timestamp was obtained",
     "timestamp.failed": "a timestamp authority's answer was refused",
     "checkpoint.exported": "a checkpoint was exported for publication",
-    "item.matched": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
+    "match.recorded": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
 }
 
 

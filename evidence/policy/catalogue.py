@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,6 +43,10 @@ BUILTIN_POLICY_ID = "leeds-social-media-policy"
 KINDS = ("prohibition", "duty", "guidance", "procedure", "definition", "scope")
 
 # Typographic characters folded to ASCII for searching only (quoted text is never changed).
+# A catalogue is a few hundred clauses: these limits refuse files that could only exhaust memory or the stack.
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -222,10 +227,17 @@ def _builtin() -> Catalogue:
 
 def _load(path: Path) -> Catalogue:
     shown = str(path)
-    if path.is_dir():
-        raise InputError(f"{shown} is a folder, not a policy catalogue file (give the path of its .json file)")
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)  # before opening: a FIFO or device is never opened
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{shown} is a folder, not a policy catalogue file (give the path of its .json file)")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{shown} is not a regular file (a device, pipe or socket); "
+                             "give the path of the catalogue's .json file")
+        if st.st_size > MAX_BYTES:
+            raise PolicyError(_too_big(shown))
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"no policy catalogue at {shown} (check the path)") from None
     except OSError as exc:
@@ -234,16 +246,41 @@ def _load(path: Path) -> Catalogue:
     return catalogue_from_bytes(raw, shown)
 
 
+def _too_big(shown: str) -> str:
+    return (f"policy catalogue {shown} is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+            "a catalogue of clauses is far smaller: check that this is the right file")
+
+
+def _depth(doc: Any) -> int:
+    """How deeply ``doc``'s arrays and objects nest (without recursion)."""
+    deepest, todo = 0, [(doc, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                todo.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def catalogue_from_bytes(raw: bytes, shown: str) -> Catalogue:
     """A catalogue from its exact bytes (``shown`` names it in messages)."""
+    if len(raw) > MAX_BYTES:
+        raise PolicyError(_too_big(shown))
+    too_deep = PolicyError(f"policy catalogue {shown} nests arrays and objects more than {MAX_DEPTH} levels deep; "
+                           "a catalogue needs 4: check that this is the right file")
     try:
         doc = json.loads(raw)
+    except RecursionError:
+        raise too_deep from None
     except json.JSONDecodeError as exc:
         raise PolicyError(
             f"policy catalogue {shown} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise PolicyError(f"policy catalogue {shown} is not JSON: {exc}") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise too_deep
     problems = schema_errors(doc, SCHEMA_NAME)
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
