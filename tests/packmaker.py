@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import io
 import json
 import zipfile
@@ -263,7 +264,25 @@ def verify_txt(signer: Key) -> bytes:
     ).encode("utf-8")
 
 
-def index_html(exhibits: list[dict], allegations: list[dict], *, extra: str = "", csp: str | None = CSP) -> bytes:
+def facts_of(manifest: dict) -> dict[str, str]:
+    """The data-fact keys and values a report shows for ``manifest`` (the contract of reports/report.html.j2)."""
+    facts = {f"case.{k}": manifest["case"][col] for k, col in (("reference", "ref"), ("title", "title"),
+                                                                ("subject", "subject"), ("complainant", "complainant"),
+                                                                ("status", "status"))}
+    for a in manifest["allegations"]:
+        facts[f"allegation.{a['id']}.clause"] = a["clause"]
+        facts[f"allegation.{a['id']}.status"] = a["status"]
+    s = manifest["signer"]
+    facts[f"signer.{s['fingerprint']}.name"] = s["name"]
+    facts[f"signer.{s['fingerprint']}.role"] = s["role"]
+    for e in manifest["exhibits"]:
+        facts[f"exhibit.{e['id']}.item"] = e["item"]
+        facts[f"exhibit.{e['id']}.sha256"] = e["record_sha256"]
+    return facts
+
+
+def index_html(exhibits: list[dict], allegations: list[dict], *, extra: str = "", csp: str | None = CSP,
+               facts: dict[str, str] | None = None) -> bytes:
     head = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -288,6 +307,9 @@ def index_html(exhibits: list[dict], allegations: list[dict], *, extra: str = ""
                     f'{a["status"]})</h2><p>Exhibits: '
                     + ", ".join(f'<a href="#exhibit-{x}">{x}</a>' for x in a["exhibits"])
                     + "".join(f' <a href="{r["path"]}">record</a>' for r in a["records"]) + "</p></section>")
+    if facts:
+        body.append("<dl class=\"facts\">" + "".join(f'<dt>{k}</dt><dd data-fact="{k}">{html.escape(v)}</dd>'
+                                                   for k, v in facts.items()) + "</dl>")
     tail = ['<p><a href="VERIFY.txt">How to check this pack</a> &middot; <a href="manifest.json">manifest</a></p>',
             extra, "</body></html>", ""]
     return "\n".join(head + body + tail).encode("utf-8")
@@ -462,7 +484,6 @@ def build_pack(*, tsa=None, checkpoint: bool = True, redaction: bool = False, wi
     # the report and the manifest
     files["report.css"] = b"body { font-family: serif; max-width: 50em; margin: auto; }\n"
     files["pages.css"] = b"@page { margin: 2cm; } section.exhibit { page-break-before: always; }\n"
-    files["index.html"] = index_html(exhibits_manifest, allegations_manifest)
     files["VERIFY.txt"] = verify_txt(alice)
     newest = max(pack.in_pack)
     manifest = {
@@ -485,6 +506,7 @@ def build_pack(*, tsa=None, checkpoint: bool = True, redaction: bool = False, wi
                         for k in (alice, bob)), key=lambda k: k["path"]),
         "files": [],
     }
+    files["index.html"] = index_html(exhibits_manifest, allegations_manifest, facts=facts_of(manifest))
     pack.manifest = manifest
     if seal:
         pack.seal()

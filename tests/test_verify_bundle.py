@@ -812,15 +812,25 @@ def _imports(path: Path, package: str) -> set[str]:
 
 
 def test_verifier_imports_only_allowed_modules():
-    path = REPO / "evidence" / "verify" / "pack.py"
     allowed = {"evidence.digest", "evidence.canonical", "evidence.errors"}
-    for name in _imports(path, "evidence.verify"):
-        if name == "evidence" or name.startswith("evidence."):
-            assert name in allowed or name.startswith("evidence.verify."), name
-        assert name.split(".")[0] != "click", name
-    tree_ = ast.parse(path.read_text())
-    assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print" for n in ast.walk(tree_))
-    assert "extractall" not in path.read_text()
+    for path in sorted((REPO / "evidence" / "verify" / "pack").glob("*.py")):
+        for name in _imports(path, "evidence.verify.pack"):
+            if name == "evidence" or name.startswith("evidence."):
+                assert name in allowed or name.startswith("evidence.verify."), (path.name, name)
+            assert name.split(".")[0] != "click", name
+        tree_ = ast.parse(path.read_text())
+        assert not any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print" for n in ast.walk(tree_))
+        assert "extractall" not in path.read_text()
+
+
+def test_verification_modules_and_functions_are_small():
+    """issue 8: no module over ~500 lines, no function over ~80, in evidence/verify/."""
+    for path in sorted((REPO / "evidence" / "verify").rglob("*.py")):
+        src = path.read_text()
+        assert src.count("\n") <= 500, path
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 <= 80, (path.name, node.name)
 
 
 def test_as_of_must_be_the_newest_entry(plain, tmp_path):
@@ -952,3 +962,81 @@ def test_wrongly_typed_json_anywhere_is_reported_not_a_crash(tmp_path):
             pack.seal()
         report = check(pack, tmp_path)  # must not raise (free-text fields may change without a problem)
         assert isinstance(report, PackReport)
+
+
+# ---------------------------------------------------------------------------------------- ZIP strictness (issue 9)
+# A pack the tool builds has no comment, nothing before or after the archive or between entries, only
+# regular files of mode 0644, every entry time 1980-01-01 00:00:00, and no directory entries.
+
+
+def _only(report: PackReport, code: str) -> list:
+    return [p for p in report.problems if p.code == code]
+
+
+def test_built_style_pack_has_none_of_the_strictness_problems(plain, tmp_path):
+    report = check(plain, tmp_path)
+    assert report.ok, report.problems
+
+
+def test_archive_comment_is_named(plain, tmp_path):
+    buf = io.BytesIO(plain.zip_bytes())
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.comment = b"run me"
+    report = check(buf.getvalue(), tmp_path)
+    assert codes(report) == {"zip-comment"}
+    assert "run me" in _only(report, "zip-comment")[0].what
+
+
+def test_bytes_before_the_archive_are_named(plain, tmp_path):
+    report = check(b"MZ" + b"\0" * 126 + plain.zip_bytes(), tmp_path)
+    assert codes(report) == {"zip-prefix"}
+    assert _only(report, "zip-prefix")[0].what.startswith("128 bytes")
+
+
+def test_bytes_after_the_archive_are_named(plain, tmp_path):
+    report = check(plain.zip_bytes() + b"appended secret", tmp_path)
+    assert "zip-trailing" in codes(report)
+    assert _only(report, "zip-trailing")[0].what.startswith("15 bytes")
+
+
+@pytest.mark.parametrize("mode", [0o100755, 0o104644, 0o100644 | 0o1000])
+def test_executable_or_setid_mode_is_named(plain, tmp_path, mode):
+    entries = [(zip_info(n, mode=mode) if n == "VERIFY.txt" else n, d) for n, d in plain.entries()]
+    report = check(write_zip(None, entries), tmp_path)
+    assert codes(report) == {"zip-mode"} and about(report, "VERIFY.txt", {"zip-mode"})
+
+
+def test_entry_without_unix_mode_is_named(plain, tmp_path):
+    zi = zip_info("VERIFY.txt")
+    zi.external_attr = 0
+    entries = [(zi if n == "VERIFY.txt" else n, d) for n, d in plain.entries()]
+    report = check(write_zip(None, entries), tmp_path)
+    assert codes(report) == {"zip-mode"} and about(report, "VERIFY.txt", {"zip-mode"})
+
+
+def test_unexpected_entry_time_is_named(plain, tmp_path):
+    zi = zip_info("index.html")
+    zi.date_time = (2026, 12, 5, 11, 0, 0)
+    entries = [(zi if n == "index.html" else n, d) for n, d in plain.entries()]
+    report = check(write_zip(None, entries), tmp_path)
+    assert codes(report) == {"zip-time"}
+    assert "2026-12-05 11:00:00" in about(report, "index.html", {"zip-time"})[0].what
+
+
+def test_empty_directory_entry_is_named(plain, tmp_path):
+    report = check(plain.zip_bytes(extra=[(zip_info("exhibits/", mode=0o040755), b"")]), tmp_path)
+    assert codes(report) == {"zip-directory"} and about(report, "exhibits/", {"zip-directory"})
+
+
+def test_hidden_bytes_between_entries_are_named(tmp_path):
+    data = b"x" * 50
+    raw = raw_zip([{"name": "a.txt", "payload": data + b"HIDDEN", "method": 0, "crc": zlib.crc32(data),
+                    "usize": len(data), "csize": len(data)}])
+    report = check(raw, tmp_path)
+    [p] = about(report, "a.txt", {"zip-gap"})
+    assert p.what.startswith("is followed by 6 bytes")
+
+
+def test_duplicate_names_are_still_named(plain, tmp_path):
+    report = check(plain.zip_bytes(extra=[("VERIFY.txt", b"Signer key fingerprint: none\n")]), tmp_path)
+    assert about(report, "VERIFY.txt", {"zip-unsafe"})

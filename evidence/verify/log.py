@@ -118,26 +118,7 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
             report.add(where, "its columns disagree with the signed note", "checkpoint-columns")
         wanted.setdefault(cp["size"], []).append((where, cp["root"]))
         latest = cp
-    witness_cp = None
-    if witness is not None:
-        where_w = f"the checkpoint witnessed outside the store ({witness[0]})"
-        claimed = _claimed_size(witness[1])
-        if claimed is not None and claimed > n:
-            # said before the signature is checked: the key that signed it may be one the older copy never knew
-            report.add(where_w, f"covers {claimed} entries but the log now has only {n}: the store was rolled back "
-                                "to an older copy, or entries were removed from its end", "log-rolled-back")
-        else:
-            witness_cp = check_note(where_w, witness[1])
-        if witness_cp is not None:
-            if witness_cp["size"] > n:
-                report.add(where_w, f"covers {witness_cp['size']} entries but the log now has only {n}: the store was "
-                                    "rolled back to an older copy, or entries were removed from its end", "log-rolled-back")
-            elif witness_cp["size"] not in {r["size"] for r in stored}:
-                report.add(where_w, f"(size {witness_cp['size']}) is missing from the store's own checkpoints "
-                                    "(deleted?)", "checkpoint-missing")
-                wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
-            else:
-                wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
+    _witness_claim(report, witness, n, stored, wanted, check_note)
     since_cp = None
     if since is not None:
         since_cp = check_note("the checkpoint given with --since", since)
@@ -163,6 +144,46 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
     if since_cp is not None and since_cp["size"] <= n and roots.get(since_cp["size"]) == since_cp["root"]:
         report.notes.append(f"the log extends the checkpoint given with --since (size {since_cp['size']} -> {n}): "
                             "its root was recomputed from the entries")
+    _check_since(report, since_cp, since_proof, n)
+    if latest is not None:
+        report.checkpoint = {"size": latest["size"], "root": _b64(latest["root"])}
+        if latest["size"] < n:
+            report.notes.append(f"{n - latest['size']} custody entr{'y is' if n - latest['size'] == 1 else 'ies are'} "
+                                "newer than the latest signed checkpoint (it is signed after the next command)")
+    elif n:
+        report.notes.append("no signed checkpoint yet")
+    report.counts["checkpoints"] = len(stored)
+    _check_nodes(store, report, entries)
+    _verify_timestamps(store, report)
+
+
+def _witness_claim(report, witness: tuple[str, bytes] | None, n: int, stored: list, wanted: dict, check_note) -> None:
+    """The checkpoint witnessed outside the store: the log must still extend it (else it was rolled back)."""
+    if witness is None:
+        return
+    witness_cp = None
+    where_w = f"the checkpoint witnessed outside the store ({witness[0]})"
+    claimed = _claimed_size(witness[1])
+    if claimed is not None and claimed > n:
+        # said before the signature is checked: the key that signed it may be one the older copy never knew
+        report.add(where_w, f"covers {claimed} entries but the log now has only {n}: the store was rolled back "
+                            "to an older copy, or entries were removed from its end", "log-rolled-back")
+    else:
+        witness_cp = check_note(where_w, witness[1])
+    if witness_cp is not None:
+        if witness_cp["size"] > n:
+            report.add(where_w, f"covers {witness_cp['size']} entries but the log now has only {n}: the store was "
+                                "rolled back to an older copy, or entries were removed from its end", "log-rolled-back")
+        elif witness_cp["size"] not in {r["size"] for r in stored}:
+            report.add(where_w, f"(size {witness_cp['size']}) is missing from the store's own checkpoints "
+                                "(deleted?)", "checkpoint-missing")
+            wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
+        else:
+            wanted.setdefault(witness_cp["size"], []).append((where_w, witness_cp["root"]))
+
+
+def _check_since(report, since_cp: dict | None, since_proof: dict | None, n: int) -> None:
+    """The consistency proof (RFC 9162 2.1.4.2) from the checkpoint given with --since to the latest one."""
     if since_cp is not None and since_cp["size"] <= n:
         # and the consistency proof a third party would check (RFC 9162 2.1.4.2), from the exported
         # checkpoint to the latest one, whose root is checked against the entries above
@@ -179,16 +200,6 @@ def verify_log(store, report, ring, entries: list[bytes], *, since: bytes | None
             else:
                 report.notes.append(f"consistency proof {since_cp['size']} -> {since_proof['new_size']} "
                                     f"({len(since_proof['proof'])} hashes) verifies")
-    if latest is not None:
-        report.checkpoint = {"size": latest["size"], "root": _b64(latest["root"])}
-        if latest["size"] < n:
-            report.notes.append(f"{n - latest['size']} custody entr{'y is' if n - latest['size'] == 1 else 'ies are'} "
-                                "newer than the latest signed checkpoint (it is signed after the next command)")
-    elif n:
-        report.notes.append("no signed checkpoint yet")
-    report.counts["checkpoints"] = len(stored)
-    _check_nodes(store, report, entries)
-    _verify_timestamps(store, report)
 
 
 def _verify_timestamps(store, report) -> None:

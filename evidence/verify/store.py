@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ..canonical import canonical_json
 from ..canonical import parse_json as _parse
 from ..digest import hash_file, is_tag, sha256_tag
+from .indexes import artifact_path, check_indexes, note_orphans
 from .replay import compare, replay
 
 __all__ = ["Problem", "VerifyReport", "verify_store", "KeyRing"]
@@ -99,11 +100,6 @@ class KeyRing:
         return None
 
 
-def _artifact_path(root: Path, tag: str) -> Path:
-    hx = tag.split(":", 1)[1]
-    return root / "artifacts" / "sha256" / hx[:2] / hx
-
-
 def _check_canonical(report: VerifyReport, where: str, data: bytes, parsed) -> None:
     try:
         again = canonical_json(parsed)
@@ -154,12 +150,12 @@ def verify_store(store, *, case: str | None = None, item: str | None = None,
         _rehash(Path(store.path), report, to_hash, progress, workers)
     _verify_allegations(store, report, ring, log.allegations, case=case, item=item)
     if not item and not case:
-        _check_indexes(store, report)
+        check_indexes(store, report)
     from .log import verify_log
 
     verify_log(store, report, ring, log.entries, since=since, since_proof=since_proof, witness=witness)
     if not item and not case:
-        _note_orphans(store, report)
+        note_orphans(store, report)
     return report
 
 
@@ -397,7 +393,7 @@ def _rehash(root: Path, report: VerifyReport, to_hash: dict[str, list[tuple[str,
 
     def check(tag: str):
         try:
-            got, size = hash_file(_artifact_path(root, tag))
+            got, size = hash_file(artifact_path(root, tag))
         except FileNotFoundError:
             return tag, None, None, "missing"
         except OSError as exc:
@@ -422,79 +418,6 @@ def _rehash(root: Path, report: VerifyReport, to_hash: dict[str, list[tuple[str,
             done += to_hash[tag][0][1] or 0
             if progress:
                 progress(done, total)
-
-
-def _expected_indexes(store) -> tuple[dict[str, dict], dict[tuple[str, str], str]]:
-    """The posts rows and the searchable text, rebuilt from the signed records and the metadata artifacts."""
-    posts, texts = {}, {}
-    root = Path(store.path)
-    for r in store.items():
-        try:
-            rec = _parse(bytes(r["record"]))
-        except (ValueError, UnicodeDecodeError):
-            continue  # named by the record checks
-        if rec.get("note"):
-            texts[("note", r["id"])] = rec["note"]
-        meta = next((a for a in rec.get("artifacts") or [] if a.get("role") == "metadata"), None)
-        if rec.get("kind") != "capture" or meta is None:
-            continue
-        try:
-            post = _parse(_artifact_path(root, meta["sha256"]).read_bytes()).get("post") or {}
-        except (OSError, ValueError, UnicodeDecodeError, AttributeError, KeyError):
-            continue  # named by the artifact checks
-        posts[r["id"]] = {"item_id": r["id"], "case_ref": rec.get("case"),
-                          "url": post.get("url") or (rec.get("source") or {}).get("final_url"),
-                          "platform": post.get("platform"), "author_name": post.get("author_name"),
-                          "author_handle": post.get("author_handle"), "published": post.get("published"),
-                          "title": post.get("title"), "text": post.get("text"),
-                          "captured_utc": (rec.get("created") or {}).get("utc")}
-        words = "\n".join(str(post[k]) for k in ("author_name", "author_handle", "title", "text") if post.get(k))
-        if words.strip():
-            texts[("post", r["id"])] = words
-    for ev in store.allegation_events():
-        if ev["event"] == "made":
-            try:
-                summary = _parse(bytes(ev["record"])).get("summary")
-            except (ValueError, UnicodeDecodeError):
-                continue
-            if summary:
-                texts[("allegation", ev["allegation_id"])] = summary
-    return posts, texts
-
-
-def _check_indexes(store, report: VerifyReport) -> None:
-    """The posts and search indexes against what the signed records and their artifacts say."""
-    posts, texts = _expected_indexes(store)
-    for row in store.posts():
-        want = posts.pop(row["item_id"], None)
-        if want is None:
-            report.add(f"posts row {row['item_id']}", "names no capture", "index-mismatch")
-        elif row != want:
-            cols = [c for c in want if row.get(c) != want[c]]
-            report.add(f"posts row {row['item_id']}", f"column(s) {', '.join(cols)} differ from the capture's "
-                                                       "metadata artifact", "index-mismatch")
-    for iid in posts:
-        report.add(f"posts row {iid}", "is missing (the capture's post is not indexed)", "index-mismatch")
-    for row in store.search_rows():
-        want = texts.pop((row["kind"], row["ref"]), None)
-        if want != row["text"]:
-            report.add(f"search index {row['kind']} {row['ref']}", "differs from the signed text it indexes",
-                       "index-mismatch")
-    for kind, ref in texts:
-        report.add(f"search index {kind} {ref}", "is missing", "index-mismatch")
-
-
-def _note_orphans(store, report: VerifyReport) -> None:
-    """Artifact files no item names (left by an interrupted intake): a note, not a problem."""
-    referenced = {a["sha256"] for a in store.all_artifacts()} | set(store.policy_hashes())
-    base = Path(store.path) / "artifacts" / "sha256"
-    orphans = 0
-    if base.is_dir():
-        for sub in base.iterdir():
-            if sub.is_dir():
-                orphans += sum(1 for f in sub.iterdir() if "sha256:" + f.name not in referenced)
-    if orphans:
-        report.notes.append(f"{orphans} artifact file(s) belong to no item (an interrupted intake); they are harmless")
 
 
 def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *, case, item) -> None:
@@ -559,7 +482,7 @@ def _verify_allegations(store, report: VerifyReport, ring: KeyRing, log: dict, *
                 report.add(f"allegation {aid}", "was logged but is missing from the store", "allegation-missing")
     # the policy catalogues allegations cite are kept, byte for byte, in the artifact folder
     for tag in sorted({a["policy_sha256"] for a in rows.values()}):
-        path = _artifact_path(Path(store.path), tag)
+        path = artifact_path(Path(store.path), tag)
         try:
             got, _ = hash_file(path)
         except OSError:
