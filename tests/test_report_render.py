@@ -147,9 +147,9 @@ def test_facts_in_the_html_equal_the_signed_values(demo):
         want[f"signer.{k['fingerprint']}.role"] = k["role"]
     for a in m["allegations"]:
         rec = json.loads((demo["dir"] / a["records"][0]["path"]).read_text())
-        want[f"allegation.{a['allegation']}.clause"] = a["clause"]
-        want[f"allegation.{a['allegation']}.status"] = a["status"]
-        want[f"allegation.{a['allegation']}.summary"] = " ".join(rec["summary"].split())
+        want[f"allegation.{a['id']}.clause"] = a["clause"]
+        want[f"allegation.{a['id']}.status"] = a["status"]
+        want[f"allegation.{a['id']}.summary"] = " ".join(rec["summary"].split())
     for name, value in want.items():
         assert name in f, name
         assert all(v == value for v in f[name]), (name, f[name], value)
