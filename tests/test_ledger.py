@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import shutil
 import subprocess
 
 import pytest
@@ -231,14 +232,33 @@ def test_pack_carries_timestamps_that_openssl_verifies(ready, run, ev, tsa, tmp_
         r = subprocess.run(["openssl", "ts", "-verify", "-data", d / data, "-in", d / tok, "-CAfile",
                             d / "timestamps/tsa-root.pem"], capture_output=True, text=True)
         assert r.returncode == 0 and "Verification: OK" in r.stdout, (tok, r.stderr)
-    assert "openssl ts -verify -data SHA256SUMS -in SHA256SUMS.tsr" in (d / "VERIFY.txt").read_text()
+    # VERIFY.txt's own commands, run as written, check every token (and fail on a token that does not fit)
+    from packcase import run_verify_steps, verify_steps
+
+    text = (d / "VERIFY.txt").read_text()
+    results = run_verify_steps(text, tmp_path)
+    assert all(r.returncode == 0 for rs in results.values() for r in rs), \
+        [(n, r.stdout[-500:], r.stderr[-500:]) for n, rs in results.items() for r in rs if r.returncode]
+    ts_step = [rs[0].stdout for rs in results.values() if "Time stamp:" in rs[0].stdout]
+    assert ts_step and all(f"OK      {t}" in ts_step[0] for t in ("SHA256SUMS.tsr", "custody/checkpoint.tsr",
+                                                                "timestamps/E1.tsr")), ts_step
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    shutil.copy(out, bad / out.name)
+    subprocess.run(["unzip", "-q", bad / out.name, "-d", bad / "u"], check=True)
+    (bad / "u" / "timestamps" / "E1.tsr").write_bytes((d / "SHA256SUMS.tsr").read_bytes())  # a token of other data
+    step = max(results)
+    cmd = [c for n, cs in verify_steps(text) if n == step for c in cs][0]
+    r = subprocess.run(["bash", "-c", cmd], cwd=bad / "u", capture_output=True, text=True)
+    assert r.returncode != 0 and "FAILED  timestamps/E1.tsr" in r.stdout, r
     from evidence.verify.pack import verify_pack
 
     rep = verify_pack(out)
     assert rep.ok, [str(p) for p in rep.problems]
     # the same state gives the same pack: the SHA256SUMS token is reused, not requested again
     before = tsa.requests
-    out2 = tmp_path / "p2.zip"
+    (tmp_path / "again").mkdir()
+    out2 = tmp_path / "again" / out.name  # VERIFY.txt names the pack's file: same name, same bytes
     assert run("bundle", "--case", CASE, "--out", out2, "--no-pdf", "--for", "respondent").code == 0
     assert out2.read_bytes() == out.read_bytes()
     assert tsa.requests - before <= 2  # at most the new checkpoint's token

@@ -79,7 +79,8 @@ def test_case_wacz_validates_and_lists_every_capture(case):
         pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").decode().splitlines()[1:]]
         rows = parse_cdxj(zf.read("indexes/index.cdxj"))
         package = json.loads(zf.read("datapackage.json"))
-    assert [(p["url"], p["title"]) for p in pages] == [(p.url, p.title) for p in case["pages"]]
+    # a page's title is listed when it had one (a page's own scripts may blank it while it loads)
+    assert [(p["url"], p.get("title")) for p in pages] == [(p.url, p.title or None) for p in case["pages"]]
     assert {p["title"] for p in pages} >= {"Telegram: Contact @chollometro"}
     assert {f["filename"] for _, _, f in rows} == {"capture-1.warc.gz", "capture-2.warc.gz"}
     assert package["description"] == "two reported posts" and package["mainPageURL"] == case["pages"][0].url
