@@ -35,6 +35,7 @@ from .ingest import require_open_case
 from .keys import ROLES, Signer, load_signer
 from .log.writer import Log
 from .settings import SETTINGS
+from .standalone import clauses, doctor, read_input, read_trust_list, record_session, run_demo, verify_pack  # noqa: F401
 from .store import Store
 from .views import CaptureOutcome, CustodyEntry, Item, custody_from_row, item_from_row
 
@@ -477,7 +478,7 @@ class Evidence:
         scope_case = self.case(case)["ref"] if case else None
         scope_item = self.item(item).id if item else None
         if since is not None and not isinstance(since, bytes):
-            since = _read_input(since, "checkpoint")
+            since = read_input(since, "checkpoint")
         trusted = read_trust_list(trust) if trust is not None and not isinstance(trust, set) else trust
         wpath = path_for(self.store.store_id)
         witness = (str(wpath), wpath.read_bytes()) if wpath.is_file() else None
@@ -500,75 +501,6 @@ class Evidence:
                     details={"scope": report.scope, "ok": report.ok, "problems": len(report.problems),
                              "items": report.counts.get("items", 0), "artifacts": report.counts.get("artifacts", 0)})
         return report
-
-
-def _read_input(path: str | os.PathLike, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
-
-
-def read_trust_list(path: str | os.PathLike) -> set[str]:
-    """Key fingerprints a reader trusts: one per line (``sha256:<hex>`` or the hex), ``#`` starts a comment."""
-    out = set()
-    for n, line in enumerate(_read_input(path, "trust list").decode("utf-8", "replace").splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        fp = line if line.startswith("sha256:") else "sha256:" + line
-        if not re.fullmatch(r"sha256:[0-9a-f]{64}", fp):
-            raise InputError(f"{path} line {n}: {line!r} is not a key fingerprint",
-                             hint="one sha256:<64 hex> per line, as `evidence key list` shows")
-        out.add(fp)
-    if not out:
-        raise InputError(f"{path} names no key fingerprint", hint="one sha256:<64 hex> per line")
-    return out
-
-
-# ---------------------------------------------------------------- what needs no store
-def verify_pack(path: str | os.PathLike, *, key: str | None = None,
-                trust: str | os.PathLike | set[str] | None = None):
-    """Check a pack offline, without a store (see :mod:`evidence.verify.pack`). ``trust`` is a file of
-    trusted key fingerprints (see :func:`read_trust_list`) or a set of them."""
-    from .verify.pack import verify_pack as _verify
-
-    if not Path(path).exists():
-        raise InputError(f"no such file: {path}")
-    if trust is None:
-        return _verify(path, key=key)
-    trusted = trust if isinstance(trust, set) else read_trust_list(trust)
-    return _verify(path, key=key, trust=trusted)
-
-
-def clauses(policy: str | None = None, *, search: str | None = None) -> tuple:
-    """The catalogue (``policy`` file, or the built-in Leeds policy) and its clauses (matching ``search``)."""
-    from .policy.catalogue import load_catalogue
-
-    cat = load_catalogue(policy)
-    return cat, (cat.search(search) if search else list(cat.clauses))
-
-
-def run_demo(workdir: str | os.PathLike, *, echo: Callable[[str], None] = print, with_pdf: bool = True) -> dict:
-    """The built-in demo: a whole investigation on fictional posts, offline (see :mod:`evidence.demo`)."""
-    from .demo import run_demo as _run
-
-    return _run(workdir, echo=echo, with_pdf=with_pdf)
-
-
-def doctor(*, store: str | None = None, key_file: str | None = None, browser_path: str | None = None) -> list:
-    """Which browser, store and key would be used, and what is wrong with them (see :mod:`evidence.doctor`)."""
-    from .doctor import run_doctor
-
-    return run_doctor(store=store, key_file=key_file, browser_path=browser_path)
-
-
-def record_session(url: str, out: str | os.PathLike, **kw) -> dict:
-    """Log in by hand in a visible browser and keep the session (see :mod:`evidence.capture.session`)."""
-    from .capture.session import record_session as _record
-
-    return _record(url, out, **kw)
-
 
 
 def _refuse_second_key(name: str, email: str, store: str | os.PathLike | None) -> None:
