@@ -9,14 +9,14 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "pack", "search", "signed_record", "suggestions", "timeline"]
+           "match", "pack", "search", "signed_record", "suggestions", "timeline"]
 
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
     "init": "cli-init", "key create": "cli-key-create", "key list": "cli-key-list", "key approve": None,
     "case open": "cli-case", "case update": "cli-case", "case show": "cli-case", "case list": "cli-case-list",
     "import": "cli-items", "items": "cli-items", "capture": "cli-capture", "redact": "cli-item", "show": "cli-show",
-    "custody": "cli-custody", "search": "cli-search", "timeline": "cli-timeline", "suggest": "cli-suggest",
+    "custody": "cli-custody", "search": "cli-search", "match": "cli-match", "timeline": "cli-timeline", "suggest": "cli-suggest",
     "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle", "clauses": "cli-clauses",
     "config list": "cli-config-list", "verify": "cli-verify", "verify-bundle": "cli-verify-bundle", "doctor": "cli-doctor",
 }
@@ -86,3 +86,10 @@ def pack(r: dict, audience: str) -> dict:
 def capture_batch(results) -> list[dict]:
     return [{"url": r.url, "ok": r.ok, "item_id": r.item.id if r.ok else None,
              "error": None if r.ok else str(r.error), "warnings": list(r.warnings or [])} for r in results]
+
+
+def match(res: dict) -> dict:
+    """``match --json``: the supplied item, the label and best capture, the ranked captures, the OCR read."""
+    out = _renamed(res, {"item": "item_id", "case": "case_ref", "best": "best_item_id", "logged_as": "custody_seq"})
+    out["ranked"] = [_renamed(r, {"id": "item_id"}) for r in res["ranked"]]
+    return out

@@ -75,3 +75,31 @@ def test_match_needs_an_image(ev, tmp_path):
     item = ev.import_files([note], case=CASE, received_from="complainant", received_at="2026-11-20T09:14Z")[0]
     with pytest.raises(InputError, match="no image"):
         ev.match(item.id)
+
+
+def test_match_from_the_command_line(ev, run, site, tmp_path):
+    import json
+
+    import jsonschema
+
+    from conftest import ROOT
+
+    post1 = ev.capture(f"{site}/post-1.html", case=CASE, options=LOOPBACK)
+    ev.capture(f"{site}/thread.html", case=CASE, options=LOOPBACK)
+    shot = ev.import_files([complainant_copy(post1.path("screenshot_viewport"), tmp_path / "from-phone.jpg")],
+                           case=CASE, received_from="complainant", received_at="2026-11-20T09:14Z")[0]
+
+    r = run("match", shot.id[:10])
+    assert r.code == 0, r
+    assert f"same post: capture {post1.id}" in r.out and "match.recorded" not in r.err, r
+    r = run("match", shot.id, "--limit", "1", "--json")
+    assert r.code == 0, r
+    doc = json.loads(r.out)
+    schema = json.loads((ROOT / "schemas" / "cli-match.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    assert doc["best_item_id"] == post1.id and len(doc["ranked"]) == 1 and doc["ranked"][0]["item_id"] == post1.id
+    seqs = [e.seq for e in ev.custody(item=shot.id, actions=("match.recorded",))]
+    assert doc["custody_seq"] == seqs[-1] and len(seqs) == 2
+
+    r = run("match", "no-such-item")
+    assert r.code != 0 and "Traceback" not in r.err and "no-such-item" in r.err, r

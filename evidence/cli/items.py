@@ -1,4 +1,4 @@
-"""Items: ``import``, ``items``, ``show``, ``export``, ``cat``, ``custody``, ``search``, ``timeline``."""
+"""Items: ``import``, ``items``, ``show``, ``export``, ``cat``, ``custody``, ``search``, ``timeline``, ``match``."""
 
 from __future__ import annotations
 
@@ -225,3 +225,36 @@ def timeline_cmd(c: Ctx, case_ref: str, as_json: bool) -> None:
     for r in rows:
         when = r["time_utc"] or f"{r['time_local']} (local)"
         say(f"{when:25} {r['event']:22} {r['what']}" + (f"  [{r['item_id']}]" if r["item_id"] else ""))
+
+
+@cli.command("match")
+@click.argument("item_id", metavar="ITEM")
+@click.option("--lang", default="eng", show_default=True,
+              help="Tesseract language(s) of the screenshot's text, e.g. eng or eng+fra (each must be installed).")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="List at most this many captures, best first.")
+@json_option
+@pass_ctx
+def match_cmd(c: Ctx, item_id: str, lang: str, limit: int, as_json: bool) -> None:
+    """Which capture of the case shows the same post as a supplied screenshot (OCR text and perceptual hashes).
+
+    The supplied image is read with Tesseract and compared with every web capture of its case; the ranked
+    result (scores, method, label) is recorded as a signed custody entry (match.recorded). A label of
+    "no match" means no capture of the case shows that post: it may be gone, or not captured yet.
+
+    \b
+    Example:
+        evidence match 01JD4ZQ8 --json
+    """
+    res = c.ev().match(item_id, lang=lang, limit=limit)
+    if as_json:
+        from evidence import outputs
+
+        emit_json(outputs.match(res))
+        return
+    best = f"capture {res['best']}" if res["best"] else "no capture of the case"
+    say(f"{res['item']}: {res['label']}: {best} (compared with {res['captures']} capture(s); "
+        f"custody entry {res['logged_as']})")
+    for r in res["ranked"]:
+        say(f"  {r['id']}  {r['label']:10} score {r['score']:>3}  text {r['text']:>3}  "
+            f"visual {r['visual']:>3} (hash distance {r['hash_distance']})  by {r['method']}")
