@@ -79,7 +79,7 @@ def synthetic_capture(ev, seed: int):
     source = {"type": "web", "url": f"https://x.example/a/status/{seed}", "final_url": f"https://x.example/a/status/{seed}",
               "http_status": 200, "started": now, "finished": now, "browser": "chromium (synthetic)",
               "session": None, "session_sha256": None}
-    got = ingest(ev.store, ev.signer, case_ref=CASE, kind="capture", action="item.captured", artifacts=arts,
+    got = ingest(ev.log, case_ref=CASE, kind="capture", action="item.captured", artifacts=arts,
                  source=source, metadata={"post": {k: meta["post"][k] for k in ("platform", "author_name",
                                                                              "author_handle", "published")}})
     return ev.item(got.item_id)
