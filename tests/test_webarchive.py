@@ -261,8 +261,14 @@ async def _replayed_page_state(page, target_url: str, timeout: float = 90.0) -> 
     """Find the frame where ReplayWeb.page shows the archived page; wait for its text and image."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    reload_at = loop.time() + timeout / 3
     last = {}
     while loop.time() < deadline:
+        if loop.time() > reload_at and not any("mp_/" in f.url for f in page.frames):
+            # the viewer's service worker sometimes misses its first start on a loaded machine: reload, as a
+            # reader would
+            reload_at = loop.time() + timeout / 3
+            await page.reload()
         for frame in page.frames:
             if not frame.url.endswith("mp_/" + target_url):
                 continue

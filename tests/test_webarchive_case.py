@@ -105,7 +105,13 @@ async def _replay_text(index_url: str, target_url: str, expect: str, timeout: fl
             await page.goto(index_url)
             loop = asyncio.get_running_loop()
             deadline, text = loop.time() + timeout, ""
+            reload_at = loop.time() + timeout / 3
             while loop.time() < deadline:
+                if loop.time() > reload_at and not any("mp_/" in f.url for f in page.frames):
+                    # the viewer's service worker sometimes misses its first start on a loaded machine:
+                    # reload, as a reader would
+                    reload_at = loop.time() + timeout / 3
+                    await page.reload()
                 for frame in page.frames:
                     if frame.url.endswith("mp_/" + target_url):
                         try:
