@@ -361,6 +361,8 @@ class Evidence:
 
         return match_candidates_of_case(self, item_id, lang=lang, limit=limit)
 
+    # ------------------------------------------------------------ recapture and text layers (issue 12)
+
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:
         """Clauses a captured post's words may touch: an aid to the investigator, never an allegation."""
@@ -406,6 +408,8 @@ class Evidence:
         return build_pack(self, case=case, out=out, audience=audience, redacted=redacted, pdf=pdf, policy=policy,
                           force=force, browser_path=browser_path)
 
+    # ------------------------------------------------------------ approval and disclosure (issue 10)
+
     # ------------------------------------------------------------ custody, checkpoints, timestamps, settings
     def custody(self, *, case: str | None = None, item: str | None = None,
                 actions: tuple[str, ...] = ()) -> list[CustodyEntry]:
@@ -444,6 +448,8 @@ class Evidence:
     def retry_timestamps(self) -> dict:
         """Retry every trusted timestamp a TSA did not give before."""
         return self.log.timestamps.retry_pending()
+
+    # ------------------------------------------------------------ web archives and browsing (issue 13)
 
     def settings(self) -> dict[str, str]:
         return self.store.settings()

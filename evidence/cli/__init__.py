@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from . import capture, cases, items, keys, pack, policy, store  # noqa: F401  (each registers its commands)
+from . import approval, archive, capture, cases, items, keys, pack, policy, recapture, store  # noqa: F401  (each registers its commands)
 from .common import Ctx, cli, main, run
 
 __all__ = ["cli", "main", "run"]

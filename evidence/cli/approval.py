@@ -1,0 +1,5 @@
+"""Commands of the approval group (filled in as the work lands)."""
+
+from __future__ import annotations
+
+from .common import cli  # noqa: F401
