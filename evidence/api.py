@@ -450,6 +450,11 @@ class Evidence:
         return self.log.timestamps.retry_pending()
 
     # ------------------------------------------------------------ web archives and browsing (issue 13)
+    def export_wacz(self, *, out: str | os.PathLike, case: str | None = None, item: str | None = None) -> dict:
+        """The WACZ of a case's captures (or one item's) at ``out``, signed records beside it; logged."""
+        from .webarchive.caseexport import export_wacz
+
+        return export_wacz(self, out=out, case=case, item=item)
 
     def settings(self) -> dict[str, str]:
         return self.store.settings()

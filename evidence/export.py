@@ -16,7 +16,8 @@ __all__ = ["export_item", "read_artifact", "extension"]
 
 def extension(media_type: str) -> str:
     special = {"text/html": ".html", "application/json": ".json", "multipart/related": ".mhtml",
-               "image/jpeg": ".jpg", "text/plain": ".txt", "application/octet-stream": ".bin"}
+               "image/jpeg": ".jpg", "text/plain": ".txt", "application/octet-stream": ".bin",
+               "application/warc": ".warc.gz"}
     if media_type in special:
         return special[media_type]
     return mimetypes.guess_extension(media_type) or ".bin"

@@ -80,7 +80,7 @@ def test_capture_every_artifact(ready, run, site):
     rec = item_of(run, r)
     assert "Jo Bloggs" in r.out and "Hello world" in r.out and "2026-11-19T22:41:07Z" in r.out
     roles = [a["role"] for a in rec["artifacts"]]
-    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "metadata"]
+    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "warc", "metadata"]
     assert schema_errors(rec, "record") == []
     assert rec["kind"] == "capture" and rec["note"] == "reported by email"
     assert rec["source"]["url"] == site.url("/post") and rec["source"]["http_status"] == 200
@@ -239,7 +239,7 @@ def test_downloads_are_refused_and_recorded(ready, run, site):
     assert "downloads-refused" in rec["flags"]
     # nothing of the download was stored
     for a in rec["artifacts"]:
-        assert b"secret-download" not in artifact(ready, rec, a["role"]) or a["role"] in ("har", "mhtml", "dom")
+        assert b"secret-download" not in artifact(ready, rec, a["role"]) or a["role"] in ("har", "mhtml", "dom", "warc")
 
 
 def test_infinite_scroll_stops_at_the_cap(ready, run, site):
@@ -325,7 +325,7 @@ def test_logged_in_session(ready, run, site, tmp_path):
     assert meta["session"]["used"] is True and meta["session"]["label"] == "investigations account"
     assert meta["session"]["sha256"] == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     assert meta["session"]["cookie_domains"] == ["127.0.0.1"]
-    for role in ("metadata", "har", "record"):
+    for role in ("metadata", "har", "warc", "record"):
         data = json.dumps(rec).encode() if role == "record" else artifact(ready, rec, role)
         assert b"TOPSECRET-COOKIE-VALUE" not in data, role
     assert {"name": "Cookie", "value": "sessionid=[redacted]"} in [

@@ -44,6 +44,7 @@ class PageCapture:
     metadata: dict
     flags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warc: bytes | None = None  # the page's HTTP traffic as WARC 1.1 (evidence.capture.traffic)
 
 
 @dataclass

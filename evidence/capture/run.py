@@ -22,6 +22,7 @@ from .browser import launch_args, use_sandbox
 from .headers import redact_har, redact_headers
 from .hops import Navigations, hop_warnings, is_error_page
 from .neterrors import classify
+from .traffic import Traffic
 from .urls import scrub_credentials, strip_credentials
 from .options import CaptureOptions, local_timezone, read_session
 
@@ -93,6 +94,7 @@ class PageRun:
         self.facts: dict[str, Any] = {}
         self.navs = Navigations()  # every hop of the main frame
         self.hops: list[dict] = []
+        self.traffic, self.warc = Traffic(), None
         if self.had_credentials:
             self.warn("the URL held a user name or password: they were used to load the page and removed from "
                       "everything recorded", "credentials-removed")
@@ -111,6 +113,7 @@ class PageRun:
         closed = False
         try:
             self.attach_handlers()
+            await self.traffic.attach(self.context)  # the WARC (issue 13): recording starts before navigating
             await self.navs.watch(self.context, self.page)
             await self.navigate()
             await self.settle()
@@ -121,6 +124,7 @@ class PageRun:
             self.check_error_page()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
             await self.network_facts()
+            await self.keep_traffic()
         except BaseException:
             try:
                 await self.context.close()
@@ -381,6 +385,14 @@ class PageRun:
         for text in hop_warnings(self.hops):
             self.warn(text, "private-hop")
 
+    async def keep_traffic(self) -> None:
+        """The page's HTTP traffic as a WARC (before the context closes); a problem is a warning, not a failure."""
+        started = datetime.fromisoformat(self.started["utc"].replace("Z", "+00:00"))
+        self.warc = await self.traffic.warc(self.url, started, nav_url=self.nav_url if self.had_credentials else None,
+                                            timeout=max(2.0, min(15.0, self.remaining_ms() / 1000)))
+        if self.warc is None:
+            self.warn(f"no WARC of the traffic is kept ({self.traffic.note or 'not recorded'})")
+
     async def close_context(self, PWError) -> None:
         try:
             # writes the HAR; bounded, so a stuck HAR export can never hang a capture
@@ -432,7 +444,8 @@ class PageRun:
         return PageCapture(url=self.url, final_url=self.final_url, status=self.status, screenshot=self.full,
                            screenshot_viewport=self.viewport_png, served=self.served,
                            served_media_type=self.served_type, dom=self.dom, mhtml=self.mhtml, har=har,
-                           metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings)
+                           metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings,
+                           warc=self.warc)
 
     def without_credentials(self, har: bytes | None) -> bytes | None:
         """The URL's user name and password out of every text this capture keeps (before the metadata is made)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -112,18 +113,29 @@ def show(c: Ctx, item_id: str, as_json: bool) -> None:
 
 
 @cli.command("export")
-@click.argument("item_id")
-@click.option("--out", "--to", "out", required=True, type=click.Path(file_okay=False), cls=OldNames,
-              help="The folder to copy into (a subfolder per item; nothing is overwritten).")
+@click.argument("item_id", required=False)
+@click.option("--out", "--to", "out", required=True, type=click.Path(), cls=OldNames,
+              help="The folder to copy into (a subfolder per item; nothing is overwritten); with --wacz, the .wacz file.")
 @click.option("--role", "roles", multiple=True, help="Only these artifacts, e.g. screenshot (repeatable).")
+@click.option("--wacz", is_flag=True, help="Write the captures' web archives as one WACZ file (ReplayWeb.page opens it).")
+@click.option("--case", "case_ref", help="With --wacz: every capture of this case (instead of one ITEM_ID).")
 @pass_ctx
-def export(c: Ctx, item_id: str, out: str, roles: tuple[str, ...]) -> None:
-    """Copy an item's artifacts and signed record out of the store (logged).
+def export(c: Ctx, item_id: str | None, out: str, roles: tuple[str, ...], wacz: bool, case_ref: str | None) -> None:
+    """Copy an item's artifacts and signed record out of the store, or its web archive as a WACZ (logged).
 
     \b
     Example:
         evidence export 01JD3M4Q8Z --out exported/ --role screenshot
+        evidence export --wacz --case SMP-2026-014 --out case.wacz
     """
+    if wacz or case_ref:
+        from .archive import export_wacz
+
+        return export_wacz(c, item_id, out, case_ref, wacz, roles)
+    if item_id is None:
+        raise click.UsageError("give the ITEM_ID to export (or --wacz --case REF for a case's WACZ)")
+    if Path(out).is_file():
+        raise click.BadParameter(f"{out} is a file; give a folder", param_hint="--out")
     for p in c.ev().export(item_id, out, roles=roles or None):
         say(str(p))
 
