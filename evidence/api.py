@@ -401,12 +401,12 @@ class Evidence:
     # ------------------------------------------------------------ packs
     def build_pack(self, *, case: str, out: str | os.PathLike, audience: str = "panel", redacted: bool = False,
                    pdf: bool = True, policy: str | None = None, force: bool = False,
-                   browser_path: str | None = None) -> dict:
+                   browser_path: str | None = None, with_wacz: bool = False) -> dict:
         """Build the pack of ``case`` at ``out`` (see :mod:`evidence.pack.build`); the disclosure is logged."""
         from .pack.build import build_pack
 
         return build_pack(self, case=case, out=out, audience=audience, redacted=redacted, pdf=pdf, policy=policy,
-                          force=force, browser_path=browser_path)
+                          force=force, browser_path=browser_path, with_wacz=with_wacz)
 
     # ------------------------------------------------------------ approval and disclosure (issue 10)
 

@@ -182,3 +182,47 @@ def test_exported_wacz_replays_in_replaywebpage(archived, exported):
         state = asyncio.run(_replay(srv.url("/index.html"), archived["url"]))
     assert POST_TEXT in state["text"]
     assert state["width"] == 64  # the post's image, from the WACZ
+
+
+def test_bundle_with_wacz_is_checked_by_verify_bundle(archived, exported):
+    from evidence.standalone import verify_pack
+
+    run, tmp = archived["run"], archived["tmp"]
+    pack = tmp / "pack.zip"
+    r = run("bundle", "--case", CASE, "--out", pack, "--no-pdf", "--with-wacz")
+    assert r.code == 0, r
+    with zipfile.ZipFile(pack) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        wacz_bytes = zf.read(f"web/{CASE}.wacz")
+        warc_in_pack = zf.read(next(a["path"] for a in manifest["exhibits"][0]["artifacts"] if a["role"] == "warc"))
+    w = manifest["wacz"]
+    assert w["path"] == f"web/{CASE}.wacz" and w["warcs"][0]["exhibit"] == "E1"
+    with zipfile.ZipFile(io.BytesIO(wacz_bytes)) as inner:
+        assert inner.read(w["warcs"][0]["path"]) == warc_in_pack
+    inner_path = tmp / "from-pack.wacz"
+    inner_path.write_bytes(wacz_bytes)
+    ok = subprocess.run([str(VENV_BIN / "wacz"), "validate", "-f", str(inner_path)], capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    report = verify_pack(pack)
+    assert report.ok, report.problems
+    assert run("verify-bundle", pack).code == 0
+    custody = json.loads(run("custody", "--case", CASE, "--json").out)
+    built = [e for e in custody if e["action"] == "bundle.built"][-1]
+    assert built["details"]["wacz_sha256"] == w["sha256"]
+    # a WACZ whose WARC was changed inside the pack is named, whatever else is reported
+    bad_wacz = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(wacz_bytes)) as src, zipfile.ZipFile(bad_wacz, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("archive/"):
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            dst.writestr(info, data)
+    tampered = tmp / "tampered.zip"
+    with zipfile.ZipFile(pack) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, bad_wacz.getvalue() if info.filename == w["path"] else src.read(info))
+    report = verify_pack(tampered)
+    assert not report.ok
+    assert any(p.code == "wacz-mismatch" and "signed WARC" in p.what for p in report.problems), report.problems
+    assert run("bundle", "--case", CASE, "--out", tmp / "p2.zip", "--no-pdf", "--with-wacz", "--redacted").code == 0

@@ -20,17 +20,20 @@ from .policy import POLICY_HELP
 @click.option("--policy", type=click.Path(dir_okay=False), help="Catalogue to cite when no allegation names one.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--browser-path", envvar="EVIDENCE_BROWSER", help="Chromium/Chrome used to print the PDF report.")
+@click.option("--with-wacz", is_flag=True, help="Also put the exhibits' web archives in the pack as one WACZ file.")
 @json_option
 @pass_ctx
-def bundle_cmd(c: Ctx, case_ref, out, audience, redacted, no_pdf, policy, force, browser_path, as_json) -> None:
+def bundle_cmd(c: Ctx, case_ref, out, audience, redacted, no_pdf, policy, force, browser_path, with_wacz,
+               as_json) -> None:
     """Build the panel pack: a ZIP anyone can verify offline.
 
     \b
     Example:
         evidence bundle --case SMP-2026-014 --out SMP-2026-014.zip --for panel
+        evidence bundle --case SMP-2026-014 --out SMP-2026-014.zip --with-wacz
     """
     r = c.ev().build_pack(case=case_ref, out=out, audience=audience, redacted=redacted, pdf=not no_pdf,
-                          policy=policy, force=force, browser_path=browser_path)
+                          policy=policy, force=force, browser_path=browser_path, with_wacz=with_wacz)
     if as_json:
         from evidence import outputs
 

@@ -32,6 +32,8 @@ def extension(role: str, media_type: str) -> str:
                "application/pdf": ".pdf"}
     if role == "har":
         return ".har"
+    if role == "warc":
+        return ".warc.gz"
     return special.get(media_type) or mimetypes.guess_extension(media_type) or ".bin"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
 from .report import print_pdf, render_report
+from .webarchive import add_wacz
 
 __all__ = ["build_pack", "AUDIENCES"]
 
@@ -31,7 +33,8 @@ LEFT_OUT_ACTIONS = {"bundle.built", "verify.run"}
 # signers' names and roles, which a pack's reader checks against what its manifest and report show
 KEY_ACTIONS = ("store.created", "key.registered", "key.trusted")
 # artifacts whose content can name third parties: withheld from a redacted pack when the exhibit has a redaction
-WITHHELD_WHEN_REDACTED = {"screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "metadata", "original"}
+WITHHELD_WHEN_REDACTED = {"screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "metadata", "original",
+                          "warc"}
 
 
 def _fp16(fp: str) -> str:
@@ -320,7 +323,7 @@ class _Builder:
 
 def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel", redacted: bool = False,
                pdf: bool = True, policy: str | None = None, force: bool = False,
-               browser_path: str | None = None) -> dict:
+               browser_path: str | None = None, with_wacz: bool = False) -> dict:
     """Build the pack of ``case`` at ``out``. Returns ``{"path", "sha256", "size", "exhibits", "files", ...}``."""
     if audience not in AUDIENCES:
         raise InputError(f"unknown audience {audience!r}", hint="use --for panel or --for respondent")
@@ -333,17 +336,25 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     b.add_allegations()
     b.add_custody()
     b.add_keys()
-    ctx = b.report_context(pdf, out.name)
-    render_report(b.pack, ctx)
-    if pdf:
-        b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
-    b.add_manifest(ctx)
-    sums = b.add_sums()
-    digest, size = write_zip(b.pack, out, force=force)
+    wacz_tmp = add_wacz(b.pack, b.manifest, [(e["id"], b.ev.item(e["item"])) for e in b.exhibits], b.ref,
+                        b.as_of) if with_wacz else None  # issue 13: the exhibits' WACZ, web/<case>.wacz
+    try:
+        ctx = b.report_context(pdf, out.name)
+        render_report(b.pack, ctx)
+        if pdf:
+            b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
+        b.add_manifest(ctx)
+        sums = b.add_sums()
+        digest, size = write_zip(b.pack, out, force=force)
+    finally:
+        if wacz_tmp:
+            shutil.rmtree(wacz_tmp, ignore_errors=True)
     live = [a for a in b.allegations if a["status"] != "withdrawn"]
     details = {"sha256": digest, "for": audience, "redacted": redacted, "size": size, "path": str(out.resolve()),
                "exhibits": len(b.exhibits), "allegations": len(live), "as_of": ctx["as_of"],
                "sums_sha256": sha256_tag(sums)}
+    if with_wacz:
+        details["wacz_sha256"] = b.manifest["wacz"]["sha256"]
     if ev.read_only:
         ev.warnings.append(f"the store is read-only, so this disclosure ({digest}, for the {audience}) is not in its "
                            "custody log: record it when the store is writable again")

@@ -36,13 +36,14 @@ from .manifest import ManifestChecks
 from .records import AllegationChecks
 from .report_html import ReportChecks
 from .signed import SignedChecks
+from .wacz import WaczChecks
 from .zipread import ZipChecks
 
 __all__ = ["PackReport", "verify_pack", "MANIFEST_SCHEMA"]
 
 
 class _Checker(CheckerBase, ZipChecks, SignedChecks, ManifestChecks, AllegationChecks, CustodyChecks,
-               CheckpointChecks, ReportChecks, FactChecks):
+               CheckpointChecks, ReportChecks, FactChecks, WaczChecks):
     """All the checks, run in order by verify_pack."""
 
 
@@ -90,6 +91,7 @@ def verify_pack(path: str | os.PathLike, *, key: str | None = None, trust: set[s
     c.parse_manifest()
     c.check_signature()
     c.check_manifest()
+    c.check_wacz()
     c.check_custody()
     c.check_checkpoint()
     c.check_timestamps()
