@@ -456,6 +456,12 @@ class Evidence:
 
         return export_wacz(self, out=out, case=case, item=item)
 
+    def browse(self, *, port: int = 8001, on_start: Callable[[str], None] | None = None) -> int:
+        """Datasette on the store, read-only, on 127.0.0.1:``port``, until stopped (see :mod:`evidence.browse`)."""
+        from .browse import browse
+
+        return browse(self, port=port, on_start=on_start)
+
     def settings(self) -> dict[str, str]:
         return self.store.settings()
 

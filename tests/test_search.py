@@ -90,7 +90,7 @@ def test_verify_rebuilds_the_indexes(searched, tmp_path):
     ev, (p1, _), _, alleg = searched
     shutil.copytree(ev.store.path, tmp_path / "copy")
     conn = sqlite3.connect(tmp_path / "copy" / "evidence.db", isolation_level=None)
-    conn.execute("UPDATE posts SET text = 'a harmless post' WHERE item_id = ?", (p1.id,))
+    conn.execute("UPDATE post_index SET text = 'a harmless post' WHERE item_id = ?", (p1.id,))  # the table behind the posts view
     conn.execute("DELETE FROM search_index WHERE kind = 'allegation'")
     conn.close()
     with evidence.Evidence.open(tmp_path / "copy") as copy:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import Ctx, cli, say  # noqa: F401
+from .common import Ctx, cli, pass_ctx, say
 
 
 def export_wacz(c: Ctx, item_id: str | None, out: str, case_ref: str | None, wacz: bool, roles: tuple[str, ...]) -> None:
@@ -20,3 +20,19 @@ def export_wacz(c: Ctx, item_id: str | None, out: str, case_ref: str | None, wac
     say(f"signed records and custody entries beside it: {res['sidecar']}")
     for p in res["pages"]:
         say(f"  page {p['ts']}  {p['url']}  {p.get('title') or ''}".rstrip())
+
+
+@cli.command("browse")
+@click.option("--port", type=int, default=8001, show_default=True, help="The port on 127.0.0.1 to serve on.")
+@pass_ctx
+def browse(c: Ctx, port: int) -> None:
+    """Open the store in Datasette, read-only, on 127.0.0.1 (needs: pip install 'evidence[browse]').
+
+    Tables, the posts view (searchable) and canned queries (a case's items, a post's custody,
+    everything by one author). It shows the store as it was when started; Ctrl-C stops it.
+
+    \b
+    Example:
+        evidence browse --port 8001
+    """
+    c.ev().browse(port=port, on_start=lambda url: say(f"Datasette (read-only) on {url}  (Ctrl-C to stop)"))

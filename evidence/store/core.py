@@ -15,7 +15,8 @@ from ..artifacts import ArtifactFolder
 from ..errors import NotAStore, StoreError, StoreNotFound, StoreReadOnly
 from ..ids import new_uuid
 from .connect import connect, like_prefix, store_error, writable
-from .schema import create_schema
+from .layout import LAYOUT, posts_table
+from .schema import create_schema, migrate
 from .transaction import MerkleHook, Transaction
 
 DB_NAME = "evidence.db"
@@ -35,6 +36,7 @@ class Store:
         self.artifacts = ArtifactFolder(self.path)
         self._meta = {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM meta")}
         self.merkle_hook: MerkleHook | None = None
+        self.posts_table = posts_table(conn)  # post_index (layout 2) or posts (a store not migrated)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -106,6 +108,8 @@ class Store:
                              f"were not all stated in the signed log; this version reads format {FORMAT_VERSION}",
                              hint="keep using evidence 0.1 for it (its packs and verify still work), and open new "
                                   "cases in a new store")
+        if not read_only and int(rows.get("layout", "1")) < LAYOUT:
+            migrate(conn, clock.stamp()["utc"])  # layout 2 (issue 13); a store that cannot be migrated still works
         store = cls(path, conn, read_only=read_only)
         if not read_only:
             store.artifacts.clean_tmp()
@@ -287,8 +291,35 @@ class Store:
 
     def posts(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
-            return list(self.db.query("SELECT * FROM posts ORDER BY captured_utc, item_id"))
-        return list(self.db.query("SELECT * FROM posts WHERE case_ref = ? ORDER BY captured_utc, item_id", (case_ref,)))
+            return list(self.db.query(f"SELECT * FROM {self.posts_table} ORDER BY captured_utc, item_id"))
+        return list(self.db.query(f"SELECT * FROM {self.posts_table} WHERE case_ref = ? ORDER BY captured_utc, item_id",
+                                  (case_ref,)))
+
+    def checkpoint_wal(self) -> Path:
+        """Move what the write-ahead log holds into the database file (so a reader that ignores the WAL, such
+        as Datasette in immutable mode, sees it all). Returns the database file's path."""
+        if not self.read_only:
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError as exc:
+                raise store_error(exc, self.path) from None
+        return self.path / DB_NAME
+
+    def fts_problems(self) -> list[str]:
+        """FTS5's own check of each full-text index against the table it indexes (layout 2); [] when sound.
+        Not run (nothing to say) on a read-only store or while another process writes."""
+        problems = []
+        for fts in ("post_index_fts", "search_index_fts"):
+            if not self.db[fts].exists() or self.read_only:
+                continue
+            try:  # a no-op "insert" that FTS5 answers with SQLITE_CORRUPT_VTAB when the index is wrong
+                self.conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.OperationalError as exc:
+                if not any(w in str(exc) for w in ("locked", "busy", "readonly", "read-only")):
+                    problems.append(f"{fts}: {exc}")
+            except sqlite3.DatabaseError as exc:
+                problems.append(f"{fts}: {exc}")
+        return problems
 
     def search_rows(self) -> list[dict]:
         return list(self.db.query("SELECT kind, ref, case_ref, text FROM search_index ORDER BY kind, ref"))

@@ -1,8 +1,17 @@
-"""The store's tables, indexes and the triggers that keep the log, records and events append-only."""
+"""The store's tables, indexes and the triggers that keep the log, records and events append-only.
+
+New stores are made in layout 2 (:mod:`.layout`: foreign keys, JSON as text, the ``posts`` view and
+full-text index for Datasette); :func:`migrate` brings a store of layout 1 to it when it is opened
+writable, in one transaction, and records it in ``meta`` (``layout``, ``layout_migrated_utc``).
+"""
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlite_utils
+
+from .layout import LAYOUT, apply_layout
 
 APPEND_ONLY = ("custody", "items", "artifacts", "allegation_events", "checkpoints", "merkle_nodes")
 
@@ -83,4 +92,29 @@ def create_schema(db: sqlite_utils.Database) -> None:
     for table in ("cases", "keys", "allegations"):
         db.execute(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
                    f"BEGIN SELECT RAISE(ABORT, '{table} are never deleted'); END")
+    apply_layout(db.conn)  # the tables are empty: layout 2 at once
+    db.conn.execute("INSERT INTO meta (key, value) VALUES ('layout', ?)", (str(LAYOUT),))
+
+
+def migrate(conn: sqlite3.Connection, now_utc: str) -> bool:
+    """Bring a writable store of layout 1 to layout 2 (recorded in ``meta``). False if it could not be done
+    (another process holds the store, or its rows break a foreign key): the store stays as it was and works."""
+    conn.execute("PRAGMA foreign_keys = OFF")  # SQLite's procedure for rebuilding tables; no effect inside a transaction
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+            if row is None or int(row[0]) < LAYOUT:
+                apply_layout(conn)
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout', ?)", (str(LAYOUT),))
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('layout_migrated_utc', ?)", (now_utc,))
+            conn.execute("COMMIT")
+            return True
+        except sqlite3.DatabaseError:
+            conn.execute("ROLLBACK")
+            return False
+    except sqlite3.OperationalError:  # busy: another process migrates or writes; try again next time
+        return False
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 

@@ -83,7 +83,7 @@ class Transaction:
         self._insert("artifacts", row)
 
     def insert_post(self, row: dict) -> None:
-        self._insert("posts", row)
+        self._insert(self.store.posts_table, row)
 
     def index_text(self, kind: str, ref: str, case_ref: str | None, text: str) -> None:
         if text and text.strip():

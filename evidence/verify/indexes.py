@@ -77,6 +77,8 @@ def check_indexes(store, report) -> None:
                        "index-mismatch")
     for kind, ref in texts:
         report.add(f"search index {kind} {ref}", "is missing", "index-mismatch")
+    for problem in store.fts_problems():  # the full-text indexes against the rows they index (FTS5's own check)
+        report.add("full-text index", problem, "index-mismatch")
 
 
 def note_orphans(store, report) -> None:
