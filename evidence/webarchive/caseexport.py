@@ -74,18 +74,26 @@ def sources_of(items) -> list[WaczSource]:
 
 def build_wacz(sources: list[WaczSource], out: Path, *, created: _dt.datetime, title: str,
                description: str | None = None) -> WaczResult:
-    """Write the WACZ of ``sources`` at ``out``; every WARC is copied and re-hashed against its record first."""
+    """Write the WACZ of ``sources`` at ``out``. Each WARC is hashed as it is copied in and checked against its
+    signed record's hash; on a mismatch nothing is left at ``out`` (IntegrityError)."""
     with tempfile.TemporaryDirectory(prefix="evidence-wacz-", dir=out.parent) as tmp:
-        copies = []
-        for s in sources:
-            copy = Path(tmp) / s.name
-            shutil.copyfile(s.path, copy)
-            if hash_file(copy)[0] != s.sha256:
-                raise IntegrityError(f"the WARC of item {s.item.id} does not match its recorded hash; no WACZ was written",
-                                     hint="run `evidence verify`: the stored artifact may be damaged")
-            copies.append(copy)
-        return write_wacz(out, copies, [s.page for s in sources], created=created, title=title,
-                          description=description)
+        links = []
+        for s in sources:  # the name the WACZ gives it, pointing at the store's file (no copy)
+            link = Path(tmp) / s.name
+            try:
+                link.symlink_to(s.path.resolve())
+            except OSError:
+                shutil.copyfile(s.path, link)
+            links.append(link)
+        result = write_wacz(out, links, [s.page for s in sources], created=created, title=title,
+                            description=description)
+    got = {r["path"]: r["hash"] for r in result.resources}
+    for s in sources:
+        if got.get(f"archive/{s.name}") != s.sha256:
+            out.unlink(missing_ok=True)
+            raise IntegrityError(f"the WARC of item {s.item.id} does not match its recorded hash; no WACZ was written",
+                                 hint="run `evidence verify`: the stored artifact may be damaged")
+    return result
 
 
 def _check_out(out: Path) -> Path:
@@ -100,7 +108,7 @@ def _check_out(out: Path) -> Path:
     return side
 
 
-def _sidecar(ev, side: Path, wacz: Path, sources: list[WaczSource], seq: int) -> None:
+def _sidecar(ev, side: Path, wacz: Path, digest: str, sources: list[WaczSource], seq: int) -> None:
     from ..digest import sha256_tag
 
     (side / "records").mkdir(parents=True)
@@ -120,7 +128,7 @@ def _sidecar(ev, side: Path, wacz: Path, sources: list[WaczSource], seq: int) ->
     for fp in sorted(signers):
         (side / "keys" / f"{fp.split(':', 1)[1][:16]}.pub.pem").write_bytes(ev.key(fp)["public_pem"].encode("ascii"))
     (side / "README.txt").write_text(README.format(wacz=wacz.name), encoding="utf-8")
-    lines = [f"{hash_file(wacz)[0][7:]}  ../{wacz.name}"]
+    lines = [f"{digest[7:]}  ../{wacz.name}"]
     for p in sorted(side.rglob("*")):
         if p.is_file():
             lines.append(f"{sha256_tag(p.read_bytes())[7:]}  {p.relative_to(side).as_posix()}")
@@ -161,6 +169,6 @@ def export_wacz(ev, *, out: str | os.PathLike, case: str | None = None, item: st
     except BaseException:
         out.unlink(missing_ok=True)  # not logged, so not left behind
         raise
-    _sidecar(ev, side, out, sources, seq)
+    _sidecar(ev, side, out, digest, sources, seq)
     return {"path": str(out), "sha256": digest, "size": size, "captures": len(sources), "sidecar": str(side),
             "custody_seq": seq, "pages": [s.page.to_json() for s in sources]}
