@@ -44,6 +44,7 @@ class PageCapture:
     metadata: dict
     flags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    media: list = field(default_factory=list)  # the post's media files (evidence.capture.media.MediaFile)
 
 
 @dataclass
