@@ -30,6 +30,8 @@ PAGES = {
     "/jdoe_phys/status/1860105550000000001": "post-2.html",
     "/r/leedsphysics/comments/9xk2/fake_results_in_the_smith_lab/": "thread.html",
 }
+MEDIA_HOST = b"https://media.chirp.example"
+MEDIA = {"/letter-photo.jpg": ("letter-photo.jpg", "image/jpeg")}
 DELETED = "/jdoe_phys/status/1860200000000000000"
 DELETED_PAGE = (b"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Post not found / Chirp</title></head>"
                 b"<body style='font:16px system-ui;margin:3em'><h1>This post has been deleted.</h1>"
@@ -44,13 +46,19 @@ class _DemoHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        name = PAGES.get(path)
+        name, ctype = PAGES.get(path), "text/html; charset=utf-8"
+        media = MEDIA.get(path)
         if name:
-            body, status = (data_dir() / "demo" / "site" / name).read_bytes(), 200
+            # the pages name their media at media.chirp.example: served here, from the same loopback server
+            base = f"http://127.0.0.1:{self.server.server_address[1]}".encode()
+            body = (data_dir() / "demo" / "site" / name).read_bytes().replace(MEDIA_HOST, base)
+            status = 200
+        elif media:
+            body, status, ctype = (data_dir() / "demo" / "site" / "media" / media[0]).read_bytes(), 200, media[1]
         else:
             body, status = DELETED_PAGE, 404
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -144,7 +152,8 @@ def _demo_pack(ev, captured, shot, result, echo, *, with_pdf: bool) -> None:
     p1, p2, thread, deleted = (captured[p] for p in list(PAGES) + [DELETED])
     a1 = ev.allege(case=DEMO_CASE, clause="6.1", evidence=[p1.id, shot.id, deleted.id],
                 summary="The post calls a named member of staff 'an incompetent fraud' and tells her to 'watch your "
-                        "back'; the complainant's screenshot shows the same post; the post has since been deleted.")
+                        "back' (still online when captured); the complainant's screenshot shows the same post; a later "
+                        "post of the same account has since been deleted (its address answers HTTP 404).")
     a2 = ev.allege(case=DEMO_CASE, clause="6.5", evidence=[p2.id],
                 summary="The post announces an ongoing disciplinary investigation and invites others to share "
                         "the confidential letter naming panel members.")

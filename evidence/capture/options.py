@@ -56,6 +56,8 @@ class CaptureOptions:
     browser_path: str | None = None
     browser_args: tuple[str, ...] = ()
     settle_ms: int = 0  # extra wait after the page settled (the load state, --wait-for and --scroll come first)
+    keep_media: bool = True  # fetch and keep the post's own images and videos (evidence.capture.media)
+    media_limit_mb: int = 200  # at most this much of the post's media (files, manifests, segments) per capture
 
     def check(self) -> "CaptureOptions":
         w, h = self.viewport
@@ -69,6 +71,8 @@ class CaptureOptions:
             raise InputError("device scale must be 1 to 4")
         if not (500 <= self.max_height <= 200_000):
             raise InputError("max height must be 500 to 200000 pixels")
+        if not (1 <= self.media_limit_mb <= 100_000):
+            raise InputError(f"media limit {self.media_limit_mb} MB is out of range", hint="e.g. --media-limit 200")
         if self.session:
             read_session(self.session)
         return self

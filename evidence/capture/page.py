@@ -45,6 +45,7 @@ class PageCapture:
     flags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     warc: bytes | None = None  # the page's HTTP traffic as WARC 1.1 (evidence.capture.traffic)
+    media: list = field(default_factory=list)  # the post's media files (evidence.capture.media.MediaFile)
 
 
 @dataclass

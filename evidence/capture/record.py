@@ -16,6 +16,8 @@ from ..ingest import ArtifactSource, ingest, require_open_case
 from ..records import tool_info
 from ..schemas import schema_id, validate
 from ..views import CaptureOutcome, Item
+from .conditions import check_duplicate, record_summary
+from .media import media_artifacts
 from .options import CaptureOptions
 from .urls import scrub_credentials, strip_credentials, validate_url
 
@@ -135,6 +137,7 @@ def _artifacts(pc, meta_bytes: bytes) -> list[ArtifactSource]:
         arts.append(ArtifactSource("har", data=pc.har, media_type="application/json", inspect_image=False))
     if getattr(pc, "warc", None) is not None:
         arts.append(ArtifactSource("warc", data=pc.warc, media_type="application/warc", inspect_image=False))
+    arts += media_artifacts(getattr(pc, "media", None) or [])
     arts.append(ArtifactSource("metadata", data=meta_bytes, media_type="application/json", inspect_image=False))
     return arts
 
@@ -142,6 +145,7 @@ def _artifacts(pc, meta_bytes: bytes) -> list[ArtifactSource]:
 def keep(log, pc, case_ref: str, note: str | None) -> str:
     """Take a finished page capture in as an item (through ingest). Returns the item's id."""
     signer = log.signer()
+    check_duplicate(log.store, pc)
     meta = dict(pc.metadata)
     meta["schema"] = schema_id("capture-metadata")
     meta["tool"] = tool_info()
@@ -160,6 +164,8 @@ def keep(log, pc, case_ref: str, note: str | None) -> str:
     metadata = {"post": {k: post.get(k) for k in ("platform", "author_name", "author_handle", "author_url",
                                                   "published", "title", "url")},
                 "title": meta["page"].get("title"), "http_status": pc.status, "warnings": list(pc.warnings)}
+    if meta.get("conditions"):
+        metadata["conditions"] = record_summary(meta["conditions"], meta.get("media"))
     got = ingest(log, case_ref=case_ref, kind="capture", action="item.captured", artifacts=_artifacts(pc, meta_bytes),
                  source=source, metadata=metadata, note=note, flags=pc.flags,
                  details={"url": pc.url, "final_url": pc.final_url, "http_status": pc.status}, post=post)

@@ -25,6 +25,8 @@ from .neterrors import classify
 from .traffic import Traffic
 from .urls import scrub_credentials, strip_credentials
 from .options import CaptureOptions, local_timezone, read_session
+from .conditions import state_conditions, watch_requests
+from .media import keep_media
 
 __all__ = ["PageRun", "HTML_TYPES", "SETTLE_JS"]
 
@@ -114,6 +116,7 @@ class PageRun:
         try:
             self.attach_handlers()
             await self.traffic.attach(self.context)  # the WARC (issue 13): recording starts before navigating
+            watch_requests(self)
             await self.navs.watch(self.context, self.page)
             await self.navigate()
             await self.settle()
@@ -123,6 +126,7 @@ class PageRun:
             await self.keep_dom()
             self.check_error_page()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
+            self.media = await keep_media(self)  # the post's own media, through this context (see media.py)
             await self.network_facts()
             await self.keep_traffic()
         except BaseException:
@@ -436,16 +440,18 @@ class PageRun:
         if har is None:
             self.warn("no HAR was written")
         self._final_flags()
+        conditions = state_conditions(self, self.media)
         if self.had_credentials:
             har = self.without_credentials(har)
         metadata = self.metadata(self._post_facts(), finished, har_redacted)
+        metadata.update(conditions=conditions, media=self.media.metadata(self.opts.media_limit_mb))
         if self.had_credentials:
             metadata = scrub_credentials(metadata, self.nav_url)
         return PageCapture(url=self.url, final_url=self.final_url, status=self.status, screenshot=self.full,
                            screenshot_viewport=self.viewport_png, served=self.served,
                            served_media_type=self.served_type, dom=self.dom, mhtml=self.mhtml, har=har,
                            metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings,
-                           warc=self.warc)
+                           warc=self.warc, media=self.media.files)
 
     def without_credentials(self, har: bytes | None) -> bytes | None:
         """The URL's user name and password out of every text this capture keeps (before the metadata is made)."""

@@ -13,13 +13,15 @@ from .common import OldNames, Ctx, api, case_option, cli, emit_json, json_option
 
 
 def capture_options(viewport, device_scale, wait_until, wait_for, timeout, scroll, user_agent, locale, timezone,
-                    session, session_label, ignore_https_errors, max_height, browser_path, browser_args):
+                    session, session_label, ignore_https_errors, max_height, browser_path, browser_args,
+                    media_limit=200, no_media=False):
     a = api()
     return a.CaptureOptions(viewport=a.parse_viewport(viewport), device_scale_factor=device_scale,
                             wait_until=wait_until, wait_for=wait_for, timeout=timeout, scroll=scroll,
                             user_agent=user_agent, locale=locale, timezone=timezone, session=session,
                             session_label=session_label, ignore_https_errors=ignore_https_errors,
-                            max_height=max_height, browser_path=browser_path, browser_args=tuple(browser_args))
+                            max_height=max_height, browser_path=browser_path, browser_args=tuple(browser_args),
+                            media_limit_mb=media_limit, keep_media=not no_media)
 
 
 BROWSER_PATH_HELP = "Chromium/Chrome executable to use (default: EVIDENCE_BROWSER, then the one installed)."
@@ -45,6 +47,9 @@ def browser_options(f):
         click.option("--max-height", default=20000, show_default=True, type=int, help="Cap of the full-page screenshot, px."),
         click.option("--browser-path", envvar="EVIDENCE_BROWSER", help=BROWSER_PATH_HELP),
         click.option("--browser-arg", "browser_args", multiple=True, help="Extra Chromium flag (repeatable, recorded)."),
+        click.option("--media-limit", default=200, show_default=True, type=int,
+                     help="Most MB of the post's media (images, videos, HLS/DASH segments) kept per capture."),
+        click.option("--no-media", is_flag=True, help="Do not fetch and keep the post's media files (recorded)."),
     ]):
         f = opt(f)
     return f
@@ -62,6 +67,14 @@ def print_capture(it) -> None:
     say(f"  Text         {text[:200]}{'...' if len(text) > 200 else ''}")
     for a in it.artifacts:
         say(f"  {a['role']:20} {a['sha256']}  {a['size']:>9}  {a['media_type']}")
+    cond = (it.record.get("metadata") or {}).get("conditions")
+    if cond:
+        say(f"  Conditions   {'headless' if cond['headless'] else 'visible'}; "
+            f"{'logged in as ' + repr(cond['session_label']) if cond['logged_in'] else 'not logged in'}; "
+            f"{cond['failed_requests']} failed/blocked request(s); clock skew {cond['clock_skew_seconds']} s, "
+            f"synchronised: {cond['clock_sync']}")
+    if it.flags:
+        say(f"  Flags        {', '.join(it.flags)}")
 
 
 def _capture_warnings(it) -> list[str]:

@@ -154,7 +154,7 @@ class _Builder:
         paths: dict[str, str] = {}
         for art in item.artifacts:
             role = art["role"]
-            if red_item is not None and role in WITHHELD_WHEN_REDACTED:
+            if red_item is not None and (role in WITHHELD_WHEN_REDACTED or role.startswith("media-")):
                 withheld.append({k: art[k] for k in ("role", "sha256", "size", "media_type")})
                 continue
             path = f"exhibits/{eid}/{role}{extension(role, art['media_type'])}"
