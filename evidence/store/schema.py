@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPEND_ONLY = ("custody", "items", "artifacts", "allegation_events", "checkpoints", "merkle_nodes")
 
