@@ -38,7 +38,7 @@ def load_schema(name: str) -> dict:
     return json.loads(_schema_text(name).decode("utf-8"))
 
 
-def _checked_marker(text: bytes) -> Path:
+def checked_marker(text: bytes) -> Path:
     """Where the fact "this exact schema text passed its metaschema with this jsonschema" is kept."""
     from importlib.metadata import version
 
@@ -48,11 +48,11 @@ def _checked_marker(text: bytes) -> Path:
     return state_dir() / "schema-checked" / key
 
 
-def _check_schema(cls, schema: dict, text: bytes) -> None:
+def check_schema_once(cls, schema: dict, text: bytes) -> None:
     """``cls.check_schema(schema)`` (about 70 ms a schema), skipped when the same schema text with the same
     jsonschema version already passed it on this machine; the marker is named by the hash of both."""
     try:
-        marker = _checked_marker(text)
+        marker = checked_marker(text)
         if marker.is_file():
             return
     except Exception:  # noqa: BLE001 - no marker: check every time
@@ -74,8 +74,14 @@ def _validator(name: str):
 
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
-    _check_schema(cls, schema, _schema_text(name))
+    check_schema_once(cls, schema, _schema_text(name))
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def prepare(*names: str) -> None:
+    """Load and check these schemas now (e.g. while a browser launches) so a later validation is quick."""
+    for name in names:
+        _validator(name)
 
 
 def schema_errors(doc: Any, name: str) -> list[str]:
