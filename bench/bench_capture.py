@@ -40,9 +40,12 @@ so every remote resource the saved pages ask for fails at once and nothing leave
    differ per response, see above) at concurrency 1, 2 and 4:
 
    tool  ``Evidence.capture_many(urls, case=..., concurrency=C)`` (starts its own browser);
-   bare  asyncio + one browser, a pool of C pages (each ``browser.new_page()``, i.e. its own context,
-         kept for the whole batch), each worker taking the next URL: ``goto`` + full-page screenshot +
-         ``content()``; the browser is started and closed inside the timed run, as the tool's is.
+   bare  asyncio + one browser, C workers, each taking the next URL in a fresh context (``new_context``
+         + ``new_page``, closed after): ``goto`` + full-page screenshot + ``content()``; the browser is
+         started and closed inside the timed run, as the tool's is.
+
+   Whole-process figures (Python start, imports, key unlock, browser launch and close, one URL or a
+   50-URL batch per process) are ``bench/bench_capture_process.py``.
 
    Rounds rotate the order of (concurrency, variant). Printed: pages/s (best, median of wall time
    including browser start), the same excluding browser start/stop, and the ratios bare/tool.
@@ -304,16 +307,17 @@ async def bare_batch(urls: list[str], conc: int) -> tuple[float, float]:
             queue.put_nowait(u)
 
         async def worker() -> None:
-            page = await browser.new_page(viewport=VIEWPORT)
             while True:
                 try:
                     u = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     break
+                ctx = await browser.new_context(viewport=VIEWPORT)  # a fresh context per capture, as the tool's
+                page = await ctx.new_page()
                 await page.goto(u)
                 await page.screenshot(full_page=True)
                 await page.content()
-            await page.close()
+                await ctx.close()
 
         await asyncio.gather(*(worker() for _ in range(conc)))
         t_done = time.perf_counter()
@@ -832,7 +836,7 @@ def batch(ev: Evidence, site: StaticSite, page: str, n_pages: int, rounds: int,
 def report_batch(res, n_pages: int, page: str, url: str, concs) -> None:
     print(f"\n== 2. batch throughput: {n_pages} distinct URLs ({url}?n=1..{n_pages}&run=R: the same saved page, "
           f"bytes unique per response)")
-    print("   bare = one browser, a pool of C pages (browser.new_page() each, kept for the batch), "
+    print("   bare = one browser, C workers, a fresh context per URL (new_context + new_page, closed after), "
           "goto + full-page screenshot + content()")
     print("   tool = Evidence.capture_many(concurrency=C): every artifact stored and signed")
     print(f"{'variant':<5} | {'C':>2} | {'best p/s':>8} | {'median p/s':>10} | {'median p/s excl. start':>22} | "

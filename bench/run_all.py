@@ -14,6 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["bench_verify_throughput.py", "bench_import_memory.py", "bench_verify_scaling.py", "bench_capture.py",
+           "bench_capture_process.py",
            "bench_bundle.py", "bench_merkle.py", "bench_ledger.py", "bench_search.py", "bench_wacz.py",
            "bench_pack_scale.py", "extract_accuracy.py", "bench_startup.py", "bench_key_workfactor.py",
            "analysis_figures.py"]

@@ -7,11 +7,12 @@ their ``schema`` member with the same URN.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import cache
+from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from .errors import InputError
 from .resources import schemas_dir
@@ -24,20 +25,63 @@ def schema_id(name: str, version: int = 1) -> str:
 
 
 @cache
-def load_schema(name: str) -> dict:
+def _schema_text(name: str) -> bytes:
     path = schemas_dir() / f"{name}.schema.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"no JSON Schema named {name!r} in {schemas_dir()}") from None
 
 
 @cache
+def load_schema(name: str) -> dict:
+    return json.loads(_schema_text(name).decode("utf-8"))
+
+
+def checked_marker(text: bytes) -> Path:
+    """Where the fact "this exact schema text passed its metaschema with this jsonschema" is kept."""
+    from importlib.metadata import version
+
+    from .config import state_dir
+
+    key = hashlib.sha256(text + b"\0jsonschema " + version("jsonschema").encode()).hexdigest()
+    return state_dir() / "schema-checked" / key
+
+
+def check_schema_once(cls, schema: dict, text: bytes) -> None:
+    """``cls.check_schema(schema)`` (about 70 ms a schema), skipped when the same schema text with the same
+    jsonschema version already passed it on this machine; the marker is named by the hash of both."""
+    try:
+        marker = checked_marker(text)
+        if marker.is_file():
+            return
+    except Exception:  # noqa: BLE001 - no marker: check every time
+        marker = None
+    cls.check_schema(schema)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            tmp = marker.with_name(marker.name + f".{os.getpid()}.tmp")
+            tmp.write_bytes(b"checked\n")
+            os.replace(tmp, marker)
+        except OSError:
+            pass
+
+
+@cache
 def _validator(name: str):
+    import jsonschema  # imported on first validation: commands that validate nothing start quicker
+
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
+    check_schema_once(cls, schema, _schema_text(name))
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def prepare(*names: str) -> None:
+    """Load and check these schemas now (e.g. while a browser launches) so a later validation is quick."""
+    for name in names:
+        _validator(name)
 
 
 def schema_errors(doc: Any, name: str) -> list[str]:

@@ -72,10 +72,11 @@ class Capturer:
     Every capture gets a fresh browser context (no cookies, cache or storage shared with another
     capture) and its own HAR. To keep that from costing time, the next context is made while the
     current capture is being finished (``spares`` at a time); it stays unused until its capture
-    navigates, and the metadata records when it was made.
+    navigates, and the metadata records when it was made. With ``expected`` (the captures still to
+    come) no spare is made that no capture would use.
     """
 
-    def __init__(self, options: CaptureOptions | None = None, *, spares: int = 1):
+    def __init__(self, options: CaptureOptions | None = None, *, spares: int = 1, expected: int | None = None):
         self.options = (options or CaptureOptions()).check()
         self._pw = None
         self._browser = None
@@ -83,6 +84,8 @@ class Capturer:
         self.version: str | None = None
         self.spares = spares
         self._spares: list[asyncio.Future] = []
+        self.expected = expected
+        self.env_restored = threading.Event()  # set once Playwright's driver has copied the environment
 
     async def __aenter__(self) -> "Capturer":
         await self.start()
@@ -94,8 +97,11 @@ class Capturer:
     async def start(self) -> None:
         from playwright.async_api import async_playwright
 
-        with without_secrets():
-            self._pw = await async_playwright().start()
+        try:
+            with without_secrets():
+                self._pw = await async_playwright().start()
+        finally:
+            self.env_restored.set()
         try:
             self.browser_info, kwargs = launch_options(self._pw, self.options.browser_path,
                                                        extra_args=self.options.browser_args)
@@ -157,6 +163,8 @@ class Capturer:
 
     async def _take(self, opts: CaptureOptions) -> _Prepared:
         key = _context_key(opts)
+        if self.expected is not None:
+            self.expected -= 1
         while self._spares:
             task = self._spares.pop(0)
             try:
@@ -170,7 +178,8 @@ class Capturer:
 
     def replenish(self, opts: CaptureOptions) -> None:
         """Start making a spare fresh context for the next capture (while this one is finished)."""
-        if self._browser is not None and len(self._spares) < self.spares:
+        wanted = self.spares if self.expected is None else min(self.spares, self.expected)
+        if self._browser is not None and len(self._spares) < wanted:
             self._spares.append(asyncio.ensure_future(self._prepare(opts)))
 
     async def _discard(self, prep: _Prepared) -> None:
@@ -209,10 +218,11 @@ class SyncCapturer:
     the caller stores this one.
     """
 
-    def __init__(self, options: CaptureOptions | None = None):
+    def __init__(self, options: CaptureOptions | None = None, *, spares: int = 1, expected: int | None = None):
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="evidence-capture", daemon=True)
-        self.capturer = Capturer(options)
+        self.capturer = Capturer(options, spares=spares, expected=expected)
+        self._starting = None
 
     def __enter__(self) -> "SyncCapturer":
         self.start()
@@ -225,19 +235,40 @@ class SyncCapturer:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     def start(self) -> None:
+        self.begin()
+        self.ready()
+
+    def begin(self) -> None:
+        """Start launching the browser and return at once: the caller's own work overlaps the launch."""
         self._thread.start()
+        self._starting = asyncio.run_coroutine_threadsafe(self.capturer.start(), self._loop)
+        # the passphrase is out of os.environ while the driver starts: return once it is back
+        while not self.capturer.env_restored.wait(0.01) and not self._starting.done():
+            pass
+
+    def ready(self) -> None:
+        """Wait until the browser launched by :meth:`begin` runs (raises why it would not start)."""
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
         try:
-            self._run(self.capturer.start())
+            starting.result()
         except BaseException:
             self._stop()
             raise
 
     def capture(self, url: str, options: CaptureOptions | None = None) -> PageCapture:
+        self.ready()
         return self._run(self.capturer.capture(url, options))
 
     def close(self) -> None:
         if self._loop.is_closed():
             return
+        if self._starting is not None:
+            try:
+                self._starting.result()
+            except BaseException:  # noqa: BLE001 - ready() raised it, or nobody asked: nothing to close
+                self._starting = None
         try:
             if self._thread.is_alive():
                 self._run(self.capturer.close())

@@ -14,7 +14,7 @@ from typing import Callable
 from ..errors import CaptureError, EvidenceError, InputError
 from ..ingest import ArtifactSource, ingest, require_open_case
 from ..records import tool_info
-from ..schemas import schema_id, validate
+from ..schemas import prepare, schema_id, validate
 from ..views import CaptureOutcome, Item
 from .conditions import check_duplicate, record_summary
 from .media import media_artifacts
@@ -31,13 +31,16 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
 
     url = validate_url(url)
     options = (options or CaptureOptions()).check()
-    case_ref = require_open_case(ev.store, case)["ref"]
-    ev.log.signer()
     own = capturer is None
     try:
+        if own:  # the browser launches while the case is checked and the key unlocked; no spare context
+            capturer = SyncCapturer(options, spares=0)
+            capturer.begin()
+        case_ref = require_open_case(ev.store, case)["ref"]
+        ev.log.signer()
+        prepare("capture-metadata", "record")  # while the browser launches
         if own:
-            capturer = SyncCapturer(options)
-            capturer.start()
+            capturer.ready()
         try:
             pc = capturer.capture(url, options)
         except CaptureError as exc:
@@ -107,7 +110,7 @@ def capture_many(ev, urls: list[str], *, case: str, options: CaptureOptions | No
         return out
 
     async def run() -> list[CaptureOutcome]:
-        async with Capturer(options, spares=concurrency) as cap:
+        async with Capturer(options, spares=concurrency, expected=len(urls)) as cap:
             sem = asyncio.Semaphore(concurrency)
             return list(await asyncio.gather(*(one(cap, sem, u) for u in urls)))
 

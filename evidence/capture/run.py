@@ -23,6 +23,7 @@ from .headers import redact_har, redact_headers
 from .hops import Navigations, hop_warnings, is_error_page
 from .neterrors import classify
 from .traffic import Traffic
+from .shots import VIEWPORT_IS_FULL_PAGE, VIEWPORT_TAKEN, fills_viewport_exactly
 from .urls import scrub_credentials, strip_credentials
 from .options import CaptureOptions, local_timezone, read_session
 from .conditions import state_conditions, watch_requests
@@ -320,7 +321,10 @@ class PageRun:
                                                         "height": opts.max_height})
             else:
                 self.full = await page.screenshot(full_page=True, type="png", timeout=shot_timeout)
-            self.viewport_png = await page.screenshot(full_page=False, type="png", timeout=shot_timeout)
+            if not capped and fills_viewport_exactly(self.full, opts.viewport, opts.device_scale_factor):
+                self.viewport_png, self.facts["viewport_screenshot"] = self.full, VIEWPORT_IS_FULL_PAGE
+            else:
+                self.viewport_png = await page.screenshot(full_page=False, type="png", timeout=shot_timeout)
         except PWError as exc:
             raise CaptureError(f"the page did not render a screenshot: {_first_line(exc)}",
                                hint="the page may be frozen; try again, or raise --timeout") from None
@@ -487,6 +491,7 @@ class PageRun:
                         "wait_for_found": f["wait_for_found"], "scrolled": opts.scroll,
                         "scroll_steps": f["scroll_steps"], "page_height": f["page_height"],
                         "max_height": opts.max_height, "height_capped": f["height_capped"],
+                        "viewport_screenshot": f.get("viewport_screenshot", VIEWPORT_TAKEN),
                         "ignore_https_errors": opts.ignore_https_errors},
             "browser": {"name": "chromium", "version": cap.version,
                         "executable": cap.browser_info.path if cap.browser_info else None,

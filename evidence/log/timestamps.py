@@ -12,7 +12,6 @@ from __future__ import annotations
 from .. import clock, settings
 from ..digest import sha256_tag
 from ..errors import InputError, TimestampError, TSAInvalid
-from .tsa import request_timestamp
 
 __all__ = ["Timestamper"]
 
@@ -59,6 +58,8 @@ class Timestamper:
                    "attempts": (existing[0]["attempts"] if existing else 0) + 1,
                    "requested_utc": existing[0]["requested_utc"] if existing else now, "updated_utc": now}
             try:
+                from .tsa import request_timestamp  # only when a TSA is configured (keeps start-up quick)
+
                 got = request_timestamp(data, url, roots, timeout=timeout)
             except TimestampError as exc:
                 row.update(status="pending", response=None, gen_time=None, serial=None, last_error=str(exc))

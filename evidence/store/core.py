@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Iterator
 
 from .. import clock
 from ..artifacts import ArtifactFolder
@@ -18,6 +17,9 @@ from .connect import connect, like_prefix, store_error, writable
 from .layout import LAYOUT, posts_table
 from .schema import create_schema, migrate
 from .transaction import MerkleHook, Transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DB_NAME = "evidence.db"
 FORMAT = "evidence-store"
@@ -32,11 +34,17 @@ class Store:
         self.path = Path(path)
         self.conn = conn
         self.read_only = read_only
-        self.db = sqlite_utils.Database(conn)
         self.artifacts = ArtifactFolder(self.path)
-        self._meta = {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM meta")}
+        self._meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.merkle_hook: MerkleHook | None = None
         self.posts_table = posts_table(conn)  # post_index (layout 2) or posts (a store not migrated)
+
+    @cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """sqlite-utils over the connection, imported on first use (opening a store stays quick)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -55,6 +63,8 @@ class Store:
             (path / "tmp").mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create store at {path}: {exc.strerror}", hint="check the path and permissions") from None
+        import sqlite_utils
+
         conn = connect(db_path)
         db = sqlite_utils.Database(conn)
         db.enable_wal()

@@ -8,8 +8,10 @@ writable, in one transaction, and records it in ``meta`` (``layout``, ``layout_m
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 from .layout import LAYOUT, apply_layout
 

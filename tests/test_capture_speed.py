@@ -1,0 +1,84 @@
+"""What the capture's speed-ups must not change: a viewport screenshot equal to the full page is said to be
+so (same bytes, stated in the signed metadata), a batch still captures every URL, and a schema's
+metaschema check is remembered only for the same schema text."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from conftest import CASE
+from evidence.capture.shots import fills_viewport_exactly, png_size
+from test_capture import artifact, cap, item_of, metadata
+from webserver import TestSite
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with TestSite(tmp_path_factory.mktemp("site")) as s:
+        yield s
+
+
+def _shots(ready, rec):
+    return ({a["role"]: a["sha256"] for a in rec["artifacts"]},
+            Image.open(io.BytesIO(artifact(ready, rec, "screenshot"))).size)
+
+
+def test_short_page_keeps_its_full_page_as_the_viewport_screenshot(ready, run, site):
+    rec = item_of(run, cap(run, site.url("/post"), "--viewport", "1280x2000"))
+    hashes, full_size = _shots(ready, rec)
+    meta = metadata(ready, rec)
+    assert full_size == (1280, 2000)  # the page is shorter than the window
+    assert meta["capture"]["viewport_screenshot"] == "same-as-full-page"
+    assert hashes["screenshot_viewport"] == hashes["screenshot"]  # kept, hashed and signed like any artifact
+    assert run("verify").code == 0
+
+
+def test_tall_page_still_gets_its_own_viewport_screenshot(ready, run, site):
+    rec = item_of(run, cap(run, site.url("/infinite")))
+    hashes, full_size = _shots(ready, rec)
+    assert full_size[1] > 800
+    assert metadata(ready, rec)["capture"]["viewport_screenshot"] == "taken"
+    assert hashes["screenshot_viewport"] != hashes["screenshot"]
+    assert Image.open(io.BytesIO(artifact(ready, rec, "screenshot_viewport"))).size == (1280, 800)
+
+
+def test_png_size_reads_only_pngs():
+    buf = io.BytesIO()
+    Image.new("RGB", (12, 7)).save(buf, "PNG")
+    assert png_size(buf.getvalue()) == (12, 7)
+    assert fills_viewport_exactly(buf.getvalue(), (6, 7), 2) is False
+    assert fills_viewport_exactly(buf.getvalue(), (12, 7), 1) is True
+    assert png_size(b"GIF89a" + bytes(30)) is None and png_size(None) is None
+
+
+def test_batch_captures_every_url(ready, run, site, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(site.url(f"/post?n={i}") for i in range(3)) + "\n")
+    r = run("capture", "--from-file", str(urls), "--case", CASE, "--concurrency", "2", "--json",
+            "--browser-arg=--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")
+    assert r.code == 0, r
+    out = json.loads(r.out)
+    assert len(out) == 3 and all(o["ok"] for o in out)
+    assert run("verify").code == 0
+
+
+def test_schema_check_is_remembered_per_schema_text(env, monkeypatch):
+    import jsonschema
+
+    from evidence import schemas
+
+    text = b'{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}'
+    marker = schemas.checked_marker(text)
+    assert not marker.exists()
+    cls = jsonschema.validators.validator_for(json.loads(text))
+    schemas.check_schema_once(cls, json.loads(text), text)
+    assert marker.is_file()
+    bad = b'{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": 12}'
+    assert schemas.checked_marker(bad) != marker
+    with pytest.raises(jsonschema.SchemaError):  # another text is checked again, and refused
+        schemas.check_schema_once(cls, json.loads(bad), bad)
+    assert not schemas.checked_marker(bad).exists()
