@@ -44,6 +44,7 @@ class PageCapture:
     metadata: dict
     flags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    layout: bytes | None = None  # the word boxes of evidence.capture.layout (JSON), when the page answered
 
 
 @dataclass

@@ -133,6 +133,8 @@ def _artifacts(pc, meta_bytes: bytes) -> list[ArtifactSource]:
         arts.append(ArtifactSource("mhtml", data=pc.mhtml, media_type="multipart/related", inspect_image=False))
     if pc.har is not None:
         arts.append(ArtifactSource("har", data=pc.har, media_type="application/json", inspect_image=False))
+    if getattr(pc, "layout", None) is not None:
+        arts.append(ArtifactSource("layout", data=pc.layout, media_type="application/json", inspect_image=False))
     arts.append(ArtifactSource("metadata", data=meta_bytes, media_type="application/json", inspect_image=False))
     return arts
 
