@@ -307,7 +307,8 @@ class _Builder:
         note = _fp16(self.note_signer) if self.note_signer else ""
         return {
             "pack_name": pack_name, "pack_dir": pack_name[:-4] if pack_name.endswith(".zip") else pack_name + ".d",
-            "last_step": 8 + (2 if has_checkpoint else 0) + (1 if has_timestamp else 0),
+            "last_step": 8 + (2 if has_checkpoint else 0) + (1 if self.redacted else 0) + (1 if has_timestamp else 0),
+            "redaction_step": 8 + (2 if has_checkpoint else 0) + 1,
             "note_key": f"keys/{note}.pub.pem", "note_key_name": f"evidence-{note}",
             "case": self.case, "as_of": self.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), "signer": self.signer.actor(),
             "signer_key": f"keys/{_fp16(self.signer.fingerprint)}.pub.pem", "policy": self.main_cat,
