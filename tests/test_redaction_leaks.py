@@ -163,6 +163,30 @@ def test_a_redacted_pack_names_the_term_nowhere_and_verifies(store, tmp_path):
     assert rep.ok, [str(p) for p in rep.problems]
 
 
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is installed by `make setup`")
+def test_an_image_without_a_layout_is_redacted_by_ocr(store, tmp_path):
+    """A supplied screenshot (here: the capture's own, taken in as a file) has no layout: OCR finds the term."""
+    from PIL import Image
+
+    from evidence.api import Evidence
+
+    run = store["run"]
+    with Evidence.open(os.environ["EVIDENCE_STORE"]) as ev:
+        shot = tmp_path / "supplied-screenshot.png"
+        shot.write_bytes(ev.item(store["cap"]).path("screenshot").read_bytes())
+    sup = run("import", shot, "--case", CASE, "--received-from", "complainant",
+              "--received-at", "2026-11-21T10:00Z").split()[0]
+    red = run("redact", sup, "--term", TERM, "--reason", "a third party's name").split()[2]
+    with Evidence.open(os.environ["EVIDENCE_STORE"]) as ev:
+        item = ev.item(red)
+        assert item.record["source"]["term_boxes_from"] == "ocr"
+        boxes = item.record["source"]["regions"]
+        assert len(boxes) >= 2
+        im = Image.open(item.path("redacted")).convert("RGB")
+        for b in boxes:
+            assert im.getpixel((b["x"] + b["w"] // 2, b["y"] + b["h"] // 2)) == (0, 0, 0)
+
+
 def test_a_leak_left_in_a_summary_makes_bundle_refuse_naming_the_place(store, tmp_path):
     from evidence.errors import RedactionLeak
 
