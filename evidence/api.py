@@ -303,11 +303,13 @@ class Evidence:
 
         return read_artifact(self, item_id, role)
 
-    def redact(self, item_id: str, *, regions: list, reason: str, role: str | None = None) -> Item:
-        """Make a redacted copy of an item's screenshot (regions: ``(x, y, w, h)`` or ``"x,y,w,h"``)."""
+    def redact(self, item_id: str, *, regions: list, reason: str, role: str | None = None,
+               terms: list | None = None) -> Item:
+        """Make a redacted copy of an item (regions: ``(x, y, w, h)`` or ``"x,y,w,h"``; terms: words removed from
+        its image and every text of it a redacted pack carries)."""
         from .redaction import redact
 
-        return self.item(redact(self, item_id, regions=regions, reason=reason, role=role))
+        return self.item(redact(self, item_id, regions=regions, reason=reason, role=role, terms=terms))
 
     # ------------------------------------------------------------ capture
     def capture(self, url: str, *, case: str, options: CaptureOptions | None = None, note: str | None = None,

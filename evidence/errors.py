@@ -64,6 +64,7 @@ __all__ = [
     "NoteError",
     "ToolMissing",
     "DuplicateKey",
+    "RedactionLeak",
 ]
 
 
@@ -226,3 +227,14 @@ class ToolMissing(EvidenceError):
 class DuplicateKey(KeyProblem):
     """A key with this name and e-mail exists already (``key create --new`` makes another on purpose)."""
 
+
+
+class RedactionLeak(EvidenceError):
+    """A redacted pack would still name a redacted term; ``places`` lists every file (and part) that does.
+    Nothing is written."""
+
+    exit_code = 13
+
+    def __init__(self, message: str, places: list | None = None, **kw):
+        super().__init__(message, **kw)
+        self.places = list(places or [])

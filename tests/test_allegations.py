@@ -207,7 +207,8 @@ def test_redact_makes_a_signed_copy_and_keeps_the_original(ready, run, two_items
     red = ev.item(red_id)
     assert red.kind == "redaction" and red.derived_from == orig.id
     assert red.record["source"]["original"] == {"item": orig.id, "role": "original",
-                                                "sha256": orig.artifact("original")["sha256"]}
+                                                "sha256": orig.artifact("original")["sha256"],
+                                                "record_sha256": orig.record_hash}
     assert red.record["source"]["regions"] == [{"x": 10, "y": 20, "w": 50, "h": 30}, {"x": 200, "y": 100, "w": 100, "h": 100}]
     assert schema_errors(parse_json(red.record_bytes), "record") == []
     im = Image.open(io.BytesIO(red.path("redacted").read_bytes())).convert("RGB")

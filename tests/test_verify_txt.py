@@ -28,6 +28,29 @@ def demo(tmp_path_factory):
     return {"pack": pack, "text": text, "facts": facts, "tmp": tmp}
 
 
+THREAD = "/r/leedsphysics/comments/9xk2/fake_results_in_the_smith_lab/"
+TERM = "leedsphysics"  # the forum of the demo's thread: in its URL, title, page and custody entry
+
+
+@pytest.fixture(scope="module")
+def redacted(demo):
+    """The demo's case redacted (a term removed from the thread exhibit) and packed for the respondent."""
+    from evidence.api import Evidence
+    from evidence.demo import DEMO_CASE, DEMO_PASSPHRASE
+
+    d = demo["tmp"] / "demo"
+    out = demo["tmp"] / "respondent-pack.zip"
+    with Evidence.open(d / "store", key_file=d / "demo.key.pem", passphrase=DEMO_PASSPHRASE) as ev:
+        thread = next(it.id for it in ev.items(DEMO_CASE) if it.kind == "capture"
+                      and it.record["source"]["url"].endswith(THREAD))
+        ev.redact(thread, regions=[], terms=[TERM], reason="the forum's name")
+        ev.build_pack(case=DEMO_CASE, out=out, audience="respondent", redacted=True, pdf=False)
+    text = zipfile.ZipFile(out).read("VERIFY.txt").decode("utf-8")
+    eid = next(e["id"] for e in json.loads(zipfile.ZipFile(out).read("manifest.json"))["exhibits"]
+               if e["item"] == thread)
+    return {"pack": out, "text": text, "eid": eid}
+
+
 def failed(results, step) -> bool:
     return any(r.returncode != 0 or "FAILED" in r.stdout for r in results[step])
 
@@ -133,3 +156,73 @@ def test_the_right_step_fails_on_a_tampered_pack(demo, tmp_path, name):
     untouched = {2, 3} - set(steps) if name in ("pack-signature",) else set()
     for step in untouched:
         assert not failed(results, step)
+
+
+# ---------------------------------------------------------------- the redacted pack
+def test_a_redacted_pack_has_a_step_for_its_redacted_exhibits(redacted):
+    steps = dict(verify_steps(redacted["text"]))
+    assert sorted(steps) == list(range(1, 12))
+    assert "derives from the record signed" in redacted["text"] and TERM not in redacted["text"].lower()
+    m = json.loads(zipfile.ZipFile(redacted["pack"]).read("manifest.json"))
+    assert m["custody"]["withheld"] and any(e["record_withheld"] for e in m["exhibits"])
+
+
+def test_every_step_passes_on_a_redacted_pack_every_time(redacted, tmp_path):
+    for n in range(RUNS):
+        work = tmp_path / f"run{n}"
+        work.mkdir()
+        shutil.copy(redacted["pack"], work / redacted["pack"].name)
+        results = run_verify_steps(redacted["text"], work)
+        for step, rs in results.items():
+            for r in rs:
+                assert r.returncode == 0 and "FAILED" not in r.stdout, (n, step, r.stdout[-2000:], r.stderr[-2000:])
+        assert f"OK      {redacted['eid']}: redacted copy" in results[11][0].stdout
+        assert "withheld entry" in results[10][0].stdout
+        shutil.rmtree(work)
+
+
+def _manifest_edit(d: Path, fn) -> None:
+    p = d / "manifest.json"
+    m = json.loads(p.read_text())
+    fn(m)
+    p.write_text(json.dumps(m, indent=2))
+
+
+def _bad_withheld_leaf(m):
+    w = m["custody"]["withheld"][0]
+    w["leaf"] = ("0" if w["leaf"][0] != "0" else "1") + w["leaf"][1:]
+
+
+def _bad_withheld_hash(m):
+    w = m["custody"]["withheld"][0]
+    w["hash"] = "sha256:" + "0" * 64
+
+
+def _other_original(eid):
+    def edit(m):
+        e = next(x for x in m["exhibits"] if x["id"] == eid)
+        e["record_sha256"] = "sha256:" + "1" * 64
+    return edit
+
+
+REDACTED_TAMPERS = {
+    "redacted-image-byte": (lambda d, eid: _flip(d / "exhibits" / eid / "redacted-screenshot.png"), (2, 6)),
+    "redacted-record-view": (lambda d, eid: _flip(d / "exhibits" / eid / "redacted-record.json", -5), (2, 6)),
+    "redaction-record-edited": (lambda d, eid: _flip(d / "records" / f"{eid}-redaction.json", -40), (2, 5)),
+    "withheld-leaf": (lambda d, eid: _manifest_edit(d, _bad_withheld_leaf), (2, 10)),
+    "withheld-hash": (lambda d, eid: _manifest_edit(d, _bad_withheld_hash), (2, 8, 11)),
+    "original-named-otherwise": (lambda d, eid: _manifest_edit(d, _other_original(eid)), (2, 11)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDACTED_TAMPERS))
+def test_the_right_step_fails_on_a_tampered_redacted_pack(redacted, tmp_path, name):
+    tamper, steps = REDACTED_TAMPERS[name]
+    d = unpack(redacted["pack"], tmp_path / "src")
+    tamper(d, redacted["eid"])
+    work = tmp_path / "work"
+    work.mkdir()
+    _rezip(d, work / redacted["pack"].name)
+    results = run_verify_steps(redacted["text"], work)
+    for step in steps:
+        assert failed(results, step), (name, step, [r.stdout[-500:] for r in results[step]])

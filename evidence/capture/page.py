@@ -46,6 +46,7 @@ class PageCapture:
     warnings: list[str] = field(default_factory=list)
     warc: bytes | None = None  # the page's HTTP traffic as WARC 1.1 (evidence.capture.traffic)
     media: list = field(default_factory=list)  # the post's media files (evidence.capture.media.MediaFile)
+    layout: bytes | None = None  # the word boxes of evidence.capture.layout (JSON), when the page answered
 
 
 @dataclass

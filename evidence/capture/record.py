@@ -141,6 +141,8 @@ def _artifacts(pc, meta_bytes: bytes) -> list[ArtifactSource]:
     if getattr(pc, "warc", None) is not None:
         arts.append(ArtifactSource("warc", data=pc.warc, media_type="application/warc", inspect_image=False))
     arts += media_artifacts(getattr(pc, "media", None) or [])
+    if getattr(pc, "layout", None) is not None:
+        arts.append(ArtifactSource("layout", data=pc.layout, media_type="application/json", inspect_image=False))
     arts.append(ArtifactSource("metadata", data=meta_bytes, media_type="application/json", inspect_image=False))
     return arts
 

@@ -20,6 +20,7 @@ from .. import clock
 from ..errors import CaptureError
 from .browser import launch_args, use_sandbox
 from .headers import redact_har, redact_headers
+from .layout import collect_layout, layout_bytes
 from .hops import Navigations, hop_warnings, is_error_page
 from .neterrors import classify
 from .traffic import Traffic
@@ -124,6 +125,7 @@ class PageRun:
             self.check_error_page()
             await self.keep_served()
             await self.take_screenshots()
+            self.layout = await collect_layout(self.page)  # where the text was laid out (for redaction by term)
             await self.keep_dom()
             self.check_error_page()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
@@ -455,7 +457,8 @@ class PageRun:
                            screenshot_viewport=self.viewport_png, served=self.served,
                            served_media_type=self.served_type, dom=self.dom, mhtml=self.mhtml, har=har,
                            metadata=metadata, flags=sorted(set(self.flags)), warnings=self.warnings,
-                           warc=self.warc, media=self.media.files)
+                           warc=self.warc, media=self.media.files,
+                           layout=layout_bytes(getattr(self, "layout", None)))
 
     def without_credentials(self, har: bytes | None) -> bytes | None:
         """The URL's user name and password out of every text this capture keeps (before the metadata is made)."""

@@ -140,23 +140,28 @@ def suggest_cmd(c: Ctx, item_id: str, policy: str | None, as_json: bool) -> None
 
 @cli.command("redact")
 @click.argument("item_id")
-@click.option("--region", "regions", multiple=True, required=True, help="x,y,w,h in pixels to black out (repeatable).")
+@click.option("--region", "regions", multiple=True, help="x,y,w,h in pixels to black out (repeatable).")
+@click.option("--term", "terms", multiple=True,
+              help="A word or name to remove wherever the item shows it: blacked out in its screenshot, replaced by "
+                   "[REDACTED] in every text a redacted pack carries (repeatable).")
 @click.option("--reason", required=True, help="Why (recorded), e.g. \"third party's name\".")
 @click.option("--role", help="Which image of the item (default: its screenshot, or the supplied image).")
 @json_option
 @pass_ctx
-def redact_cmd(c: Ctx, item_id: str, regions: tuple[str, ...], reason: str, role: str | None, as_json: bool) -> None:
-    """Make a redacted copy of a screenshot for disclosure (the original is never changed).
+def redact_cmd(c: Ctx, item_id: str, regions: tuple[str, ...], terms: tuple[str, ...], reason: str, role: str | None,
+               as_json: bool) -> None:
+    """Make a redacted copy of an item for disclosure: regions and terms (the original is never changed).
 
     \b
     Example:
-        evidence redact 01JD3M4Q8Z --region 10,200,300,40 --reason "third party's name"
+        evidence redact 01JD3M4Q8Z --term "Smith" --region 10,200,300,40 --reason "third party's name"
     """
-    it = c.ev().redact(item_id, regions=list(regions), reason=reason, role=role)
+    it = c.ev().redact(item_id, regions=list(regions), reason=reason, role=role, terms=list(terms))
     if as_json:
         from evidence import outputs
 
         emit_json(outputs.item(it))
         return
-    art = it.artifact("redacted")
-    say(f"Redacted copy {it.id} of item {it.derived_from}: {art['sha256']} ({art['image']['width']}x{art['image']['height']})")
+    art = next((a for a in it.artifacts if a["role"] == "redacted"), None)
+    shown = f"{art['sha256']} ({art['image']['width']}x{art['image']['height']})" if art else "its record's text"
+    say(f"Redacted copy {it.id} of item {it.derived_from}: {shown}")

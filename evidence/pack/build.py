@@ -9,6 +9,7 @@ custody log (the disclosure log) with its SHA-256 and who it was for.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ from ..errors import InputError, IntegrityError
 from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
+from .redacted import names_term, pack_terms, scan_pack, scrub
 from .report import print_pdf, render_report
 from .webarchive import add_wacz
 
@@ -34,7 +36,12 @@ LEFT_OUT_ACTIONS = {"bundle.built", "verify.run"}
 KEY_ACTIONS = ("store.created", "key.registered", "key.trusted")
 # artifacts whose content can name third parties: withheld from a redacted pack when the exhibit has a redaction
 WITHHELD_WHEN_REDACTED = {"screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "metadata", "original",
-                          "warc"}
+                          "warc", "layout"}
+
+
+def merkle_leaf(entry: bytes) -> str:
+    """The entry's Merkle leaf hash (RFC 6962: SHA-256 of 0x00 + its bytes), in hex."""
+    return hashlib.sha256(b"\x00" + entry).hexdigest()
 
 
 def _fp16(fp: str) -> str:
@@ -106,6 +113,8 @@ class _Builder:
         for it in items:
             if it.kind == "redaction" and it.derived_from:
                 self.redactions.setdefault(it.derived_from, []).append(it)
+        # a redacted pack: every term the case's redactions removed (see evidence.pack.redacted)
+        self.terms = pack_terms([r for reds in self.redactions.values() for r in reds]) if redacted else []
         if not self.originals:
             raise InputError(f"case {self.ref} has no evidence yet", hint="import or capture evidence first")
         self.allegations = ev.allegations(self.ref)
@@ -137,7 +146,15 @@ class _Builder:
         self.pack.add_file(rpath, red_item.path("redacted"), ra["sha256"], ra["size"], ra["media_type"])
         self.pack.add(f"records/{eid}-redaction.json", red_item.record_bytes)
         self.pack.add(f"records/{eid}-redaction.sig", red_item.signature)
-        return {"item": red_item.id, "record": f"records/{eid}-redaction.json",
+        extra = {}
+        if any(a["role"] == "redacted_record" for a in red_item.artifacts):
+            va = red_item.artifact("redacted_record")
+            vpath = f"exhibits/{eid}/redacted-record.json"
+            self.pack.add_file(vpath, red_item.path("redacted_record"), va["sha256"], va["size"], va["media_type"])
+            extra = {"record_view": {"role": "redacted_record", "path": vpath, "sha256": va["sha256"],
+                                     "size": va["size"], "media_type": va["media_type"]},
+                     "terms": len(red_item.record["source"].get("terms") or [])}
+        return {**extra, "item": red_item.id, "record": f"records/{eid}-redaction.json",
                 "signature": f"records/{eid}-redaction.sig", "record_sha256": red_item.record_hash,
                 "of_role": of_role, "path": rpath,
                 "artifact": {"role": "redacted", "path": rpath, "sha256": ra["sha256"], "size": ra["size"],
@@ -147,9 +164,12 @@ class _Builder:
 
     def _exhibit(self, eid: str, item) -> tuple[dict, dict]:
         self.need_key(item.signer)
-        self.pack.add(f"records/{eid}.json", item.record_bytes)
-        self.pack.add(f"records/{eid}.sig", item.signature)
         red_item = self.redactions.get(item.id, [None])[-1] if self.redacted else None
+        # a record naming a redacted term is withheld, named by its hash (its redaction's record links to it)
+        record_withheld = red_item is not None and names_term(item.record_bytes, self.terms)
+        if not record_withheld:
+            self.pack.add(f"records/{eid}.json", item.record_bytes)
+            self.pack.add(f"records/{eid}.sig", item.signature)
         withheld: list[dict] = []
         paths: dict[str, str] = {}
         for art in item.artifacts:
@@ -162,9 +182,13 @@ class _Builder:
             paths[role] = path
         redaction = self._redaction(eid, red_item) if red_item is not None else None
         view = _exhibit_view(item, eid, paths, withheld, redaction)
+        if red_item is not None:
+            view = dict(scrub(view, self.terms), record_withheld=record_withheld)
         manifest = {
-            "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind, "record": f"records/{eid}.json",
-            "signature": f"records/{eid}.sig", "record_sha256": item.record_hash, "signer": item.signer,
+            "id": eid, "n": int(eid[1:]), "item": item.id, "kind": item.kind,
+            "record": None if record_withheld else f"records/{eid}.json",
+            "signature": None if record_withheld else f"records/{eid}.sig", "record_withheld": record_withheld,
+            "record_sha256": item.record_hash, "signer": item.signer,
             "artifacts": [{"role": a["role"], "path": paths[a["role"]], "sha256": a["sha256"], "size": a["size"],
                            "media_type": a["media_type"]} for a in item.artifacts if a["role"] in paths],
             "withheld": withheld, "shown": view["shown"], "redaction": redaction}
@@ -236,19 +260,25 @@ class _Builder:
         entries = []
         self.custody_by_exhibit: dict[str, list] = {e["id"]: [] for e in self.exhibits}
         self.case_entries: list[dict] = []
+        withheld = []
         for e in self.entries:
             name = f"custody/{e.seq:08d}"
-            self.pack.add(f"{name}.json", e.entry_bytes)
-            self.pack.add(f"{name}.sig", e.signature)
+            if names_term(e.entry_bytes, self.terms):  # named by its hash and Merkle leaf, proved like the others
+                withheld.append({"seq": e.seq, "hash": e.entry_hash, "leaf": merkle_leaf(e.entry_bytes)})
+            else:
+                self.pack.add(f"{name}.json", e.entry_bytes)
+                self.pack.add(f"{name}.sig", e.signature)
+                entries.append({"seq": e.seq, "path": f"{name}.json", "signature": f"{name}.sig",
+                                "hash": e.entry_hash})
             self.need_key(e.actor)
-            entries.append({"seq": e.seq, "path": f"{name}.json", "signature": f"{name}.sig", "hash": e.entry_hash})
             view = {"seq": e.seq, "time": e.entry["time"]["utc"], "action": e.action, "actor": e.entry["actor"],
                     "details": e.entry["details"], "hash": e.entry_hash, "subject": e.entry["subject"]}
+            view = dict(scrub(view, self.terms), withheld=bool(withheld and withheld[-1]["seq"] == e.seq))
             if e.action in KEY_ACTIONS:
                 continue  # in the pack for checking; the report shows the keys in its own table
             eid = self._exhibit_of(e.item_id)
             (self.custody_by_exhibit[eid] if eid else self.case_entries).append(view)
-        custody: dict[str, Any] = {"entries": entries}
+        custody: dict[str, Any] = {"entries": entries, **({"withheld": withheld} if withheld else {})}
         files, note_signer = custody_proofs(self.ev.log, [e.seq for e in self.entries])
         names = {"checkpoint.txt": "checkpoint", "proofs.json": "proofs", "checkpoint.tsr": "checkpoint_timestamp"}
         for path, data in files.items():
@@ -258,7 +288,8 @@ class _Builder:
         if note_signer:
             self.need_key(note_signer)
         self.manifest["custody"] = custody
-        for path, data in sorted(record_timestamps(self.ev.log, {e["id"]: e["item"] for e in self.exhibits}).items()):
+        shown = {e["id"]: e["item"] for e in self.exhibits if not e.get("record_withheld")}
+        for path, data in sorted(record_timestamps(self.ev.log, shown).items()):
             self.pack.add(path, data)
 
     def add_keys(self) -> None:
@@ -278,7 +309,8 @@ class _Builder:
         note = _fp16(self.note_signer) if self.note_signer else ""
         return {
             "pack_name": pack_name, "pack_dir": pack_name[:-4] if pack_name.endswith(".zip") else pack_name + ".d",
-            "last_step": 8 + (2 if has_checkpoint else 0) + (1 if has_timestamp else 0),
+            "last_step": 8 + (2 if has_checkpoint else 0) + (1 if self.redacted else 0) + (1 if has_timestamp else 0),
+            "redaction_step": 8 + (2 if has_checkpoint else 0) + 1,
             "note_key": f"keys/{note}.pub.pem", "note_key_name": f"evidence-{note}",
             "case": self.case, "as_of": self.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), "signer": self.signer.actor(),
             "signer_key": f"keys/{_fp16(self.signer.fingerprint)}.pub.pem", "policy": self.main_cat,
@@ -345,6 +377,8 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
             b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
         b.add_manifest(ctx)
         sums = b.add_sums()
+        if redacted:
+            scan_pack(b.pack, b.terms)  # refuses (RedactionLeak), naming every place, if a term is left anywhere
         digest, size = write_zip(b.pack, out, force=force)
     finally:
         if wacz_tmp:

@@ -242,6 +242,8 @@ class CheckerBase:
         self.allegation_records: list[tuple[str, str, str, str]] = []  # (path, allegation id, event, hash)
         self.checked_records: set[str] = set()
         self.covered: set[str] = set()  # exhibit files an exhibit's record covers
+        self.withheld_records: dict[str, str] = {}  # E<n> -> hash of its record withheld from a redacted pack
+        self.withheld_entries: dict[int, dict] = {}  # seq -> {"hash", "leaf"} of custody entries withheld (redacted)
         self.entries: dict[int, dict] = {}  # seq -> {"path", "data", "hash", "entry"}
         self.signed: set[int] = set()  # seqs of the custody entries whose signature verifies
         self.record_signers: list[tuple[str, str]] = []  # (record path, signer fingerprint)

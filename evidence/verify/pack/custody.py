@@ -60,11 +60,34 @@ class CustodyChecks:
                 listed[seq] = e
                 if seq not in jsons:
                     self.need(want, f"manifest.json lists custody entry {seq}")
+            self._custody_withheld(cm.get("withheld"), jsons)
             for seq, path in jsons.items():
                 if seq not in listed:
                     self.add(path, "is a custody entry manifest.json's custody.entries does not list",
                              "manifest-mismatch")
         return listed
+
+    def _custody_withheld(self, withheld: object, jsons: dict[int, str]) -> None:
+        """Entries a redacted pack withholds (they name a redacted term): each by seq, hash and Merkle leaf."""
+        if withheld is None:
+            return
+        if not isinstance(withheld, list):
+            self.add(MANIFEST, "custody.withheld is not a list", "manifest-bad")
+            return
+        for i, e in enumerate(withheld):
+            seq = e.get("seq") if isinstance(e, dict) else None
+            leaf = e.get("leaf") if isinstance(e, dict) else None
+            if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1 or not is_tag(e.get("hash")) \
+                    or not isinstance(leaf, str) or len(leaf) != 64 or seq in jsons:
+                self.add(MANIFEST, f"custody.withheld[{i}] is not a withheld entry (seq, hash, 64-hex leaf, and no "
+                         "file in custody/)", "manifest-bad")
+                continue
+            try:
+                bytes.fromhex(leaf)
+            except ValueError:
+                self.add(MANIFEST, f"custody.withheld[{i}]: leaf is not hex", "manifest-bad")
+                continue
+            self.withheld_entries[seq] = {"hash": e["hash"], "leaf": leaf}
 
     def _custody_entries(self, jsons: dict[int, str], listed: dict[int, dict]) -> None:
         """Each entry: hash as listed, canonical JSON, schema, seq, signature; all from one store."""
@@ -122,8 +145,8 @@ class CustodyChecks:
             if seq == 1:
                 if prev is not None:
                     self.add(where, "is the first entry of the log but names a previous one", "custody-chain")
-            elif seq - 1 in self.entries:
-                want = self.entries[seq - 1]["hash"]
+            elif seq - 1 in self.entries or seq - 1 in self.withheld_entries:
+                want = (self.entries.get(seq - 1) or self.withheld_entries[seq - 1])["hash"]
                 if prev != want:
                     self.add(where, f"custody entry {seq} does not follow entry {seq - 1}: its prev is {prev!r}, "
                              f"but custody/{seq - 1:08d}.json hashes to {want}", "custody-chain")
@@ -162,6 +185,8 @@ class CustodyChecks:
             rh = self.item_records.get(item)
             found = [e for e in parsed if _str(e.get("action")) in INTAKE_ACTIONS and subject(e).get("type") == "item"
                      and subject(e).get("id") == item]
+            if not found and self._intake_withheld(item, label, parsed):
+                continue
             if not found:
                 self.add(f"exhibit {label}", f"no custody entry in the pack records the intake of item {item} "
                          "(entry removed?)", "custody-missing")
@@ -178,6 +203,23 @@ class CustodyChecks:
             if not any(e.get("action") == "case.opened" and subject(e).get("id") == self.case_ref for e in parsed):
                 self.add(f"case {self.case_ref}", "no custody entry in the pack records the case being opened "
                          "(entry removed?)", "custody-missing")
+
+    def _intake_withheld(self, item: str, label: str, parsed: list[dict]) -> bool:
+        """A withheld record's intake entry is withheld too: an item.redacted entry of the pack names both (the
+        record's hash and the entry's seq and hash), and the withheld entry is proved by its leaf."""
+        rh = self.withheld_records.get(label)
+        if rh is None:
+            return False
+        for e in parsed:
+            d = e.get("details") if isinstance(e.get("details"), dict) else {}
+            oe = d.get("original_entry") if isinstance(d.get("original_entry"), dict) else {}
+            w = self.withheld_entries.get(oe.get("seq")) if isinstance(oe.get("seq"), int) else None
+            if e.get("action") == "item.redacted" and d.get("original") == item and d.get("original_record") == rh \
+                    and w is not None and w["hash"] == oe.get("hash"):
+                return True
+        self.add(f"exhibit {label}", f"its record is withheld, but no item.redacted entry of the pack links it "
+                 f"({rh}) to a withheld custody entry", "custody-missing")
+        return True
 
     def _as_of(self) -> None:
         if self.manifest is None or not self.entries:

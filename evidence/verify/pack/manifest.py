@@ -249,12 +249,15 @@ class ManifestChecks:
                 self.add(MANIFEST, f"exhibit {eid} is listed twice", "manifest-bad")
                 continue
             label = f"exhibit {eid}"
-            if ex.get("record") != f"records/{eid}.json" or ex.get("signature") != f"records/{eid}.sig":
-                self.add(MANIFEST, f"{label}: record/signature should be records/{eid}.json and records/{eid}.sig",
-                         "manifest-bad")
             item = ex.get("item")
-            rec, actual = self.check_record(ex.get("record"), ex.get("signature"), ex.get("record_sha256"), label,
-                                            RECORD_SCHEMA)
+            if ex.get("record_withheld") is True:  # a redacted pack: named by its hash, which the redaction links to
+                rec, actual = self._withheld_record(eid, label, ex)
+            else:
+                if ex.get("record") != f"records/{eid}.json" or ex.get("signature") != f"records/{eid}.sig":
+                    self.add(MANIFEST, f"{label}: record/signature should be records/{eid}.json and "
+                             f"records/{eid}.sig", "manifest-bad")
+                rec, actual = self.check_record(ex.get("record"), ex.get("signature"), ex.get("record_sha256"), label,
+                                                RECORD_SCHEMA)
             self.exhibits[eid] = {"item": item, "record_sha256": actual}
             if isinstance(item, str):
                 self.items[item] = eid
@@ -286,6 +289,19 @@ class ManifestChecks:
             if path.startswith("exhibits/") and path not in self.covered:
                 self.add(path, "is in exhibits/ but no exhibit's signed record covers it", "artifact-unrecorded")
 
+    def _withheld_record(self, eid: str, label: str, ex: dict) -> tuple[None, str | None]:
+        """A record withheld from a redacted pack: only with a redaction whose signed record names its hash."""
+        red = ex.get("redaction")
+        want = ex.get("record_sha256")
+        if ex.get("record") is not None or ex.get("signature") is not None or not isinstance(red, dict) \
+                or not isinstance(want, str):
+            self.add(MANIFEST, f"{label}: a withheld record needs a redaction, its record_sha256, and no record path",
+                     "manifest-bad")
+            return None, None
+        self.withheld_records[eid] = want  # checked against the redaction's signed record in _redaction
+        self.r.count("withheld_records")
+        return None, want
+
     def _redaction(self, eid: str, item: object, red: object) -> set[str]:
         label = f"exhibit {eid} redaction"
         if not isinstance(red, dict):
@@ -313,10 +329,17 @@ class ManifestChecks:
             if derived.get("item") != item:
                 self.add(rpath, f"{label}: the redaction is derived from item {derived.get('item')!r}, not from the "
                          f"exhibit's item {item!r}", "record-mismatch")
+            source = rec.get("source") if isinstance(rec.get("source"), dict) else {}
+            original = source.get("original") if isinstance(source.get("original"), dict) else {}
+            if eid in self.withheld_records and original.get("record_sha256") != self.withheld_records[eid]:
+                self.add(rpath, f"{label}: the redaction is of record {original.get('record_sha256')!r}, manifest.json "
+                         f"names the withheld record {self.withheld_records[eid]!r}", "record-mismatch")
             self._record_store(rpath, rec)
         arts = red.get("artifacts")
         if arts is None and isinstance(red.get("artifact"), dict):
             arts = [red["artifact"]]  # the redacted copy: one artifact (role "redacted")
+            if isinstance(red.get("record_view"), dict):
+                arts.append(red["record_view"])  # and what may be read of the original record
         paths = self._check_artifacts(eid, label, arts, rec, f"exhibits/{eid}/")
         if red.get("path") is not None and _str(red.get("path")) not in paths:
             self.add(MANIFEST, f"{label}: path {red.get('path')!r} is not the redaction's artifact", "manifest-bad")
