@@ -21,7 +21,7 @@ from ..errors import InputError, IntegrityError
 from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
-from .report import print_pdf, render_report
+from .report import add_pdf, render_report
 
 __all__ = ["build_pack", "AUDIENCES"]
 
@@ -336,7 +336,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     ctx = b.report_context(pdf, out.name)
     render_report(b.pack, ctx)
     if pdf:
-        b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
+        add_pdf(b.pack, b.as_of, browser_path)  # streamed to a file, never held whole in memory
     b.add_manifest(ctx)
     sums = b.add_sums()
     digest, size = write_zip(b.pack, out, force=force)
