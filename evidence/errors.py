@@ -64,6 +64,7 @@ __all__ = [
     "NoteError",
     "ToolMissing",
     "DuplicateKey",
+    "NotAllowed",
 ]
 
 
@@ -226,3 +227,7 @@ class ToolMissing(EvidenceError):
 class DuplicateKey(KeyProblem):
     """A key with this name and e-mail exists already (``key create --new`` makes another on purpose)."""
 
+
+class NotAllowed(NotFound):
+    """The action is not allowed in the case's present state (e.g. approving one's own work, a pack that needs an
+    approval covering its contents)."""

@@ -47,6 +47,7 @@ ACTIONS = {
     "timestamp.failed": "a timestamp authority's answer was refused",
     "checkpoint.exported": "a checkpoint was exported for publication",
     "match.recorded": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
+    "case.approved": "a supervisor approved the case's contents (its items' record hashes and its allegations)",
 }
 
 
