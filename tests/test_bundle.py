@@ -246,7 +246,7 @@ def test_same_state_gives_byte_identical_packs_and_disclosure_log(case_with_evid
         monkeypatch.setenv("EVIDENCE_STATE_DIR", str(tmp_path / f"state{n}"))
         # VERIFY.txt names the pack's file, so the same state under the same file name gives the same bytes
         run("bundle", "--case", CASE, "--out", tmp_path / f"out{n}" / "p.zip", "--for", "respondent",
-            "--recipient", "J. Doe's representative", "--no-pdf")
+            "--recipient", "J. Doe's representative")
         copies.append((tmp_path / f"out{n}" / "p.zip").read_bytes())
     assert copies[0] == copies[1]
     monkeypatch.setenv("EVIDENCE_STORE", str(store))
