@@ -10,6 +10,8 @@ The build is run at two sizes (N/4 and N) so that the peak RSS can be compared a
 
     .venv/bin/python bench/bench_pack_scale.py                 # 300 exhibits
     .venv/bin/python bench/bench_pack_scale.py --quick         # 40 exhibits
+    .venv/bin/python bench/bench_pack_scale.py --exhibits 300 --mb-per-exhibit 3.4          # 75 and 300 exhibits, 1 GB
+    .venv/bin/python bench/bench_pack_scale.py --exhibits 75 --mb-per-exhibit 3.4 --vary bytes  # 75 exhibits, 0.25 and 1 GB
 """
 
 from __future__ import annotations
@@ -126,9 +128,15 @@ def main() -> None:
     ap.add_argument("--exhibits", type=int)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--mb-per-exhibit", type=float, help="pad each exhibit's HAR to about this many MB in all")
+    ap.add_argument("--vary", choices=("exhibits", "bytes"), default="exhibits",
+                    help="grow the case 4x by its number of exhibits (default) or by each exhibit's size")
     args = ap.parse_args()
     n = args.exhibits or (40 if args.quick else 300)
-    rows = [measure(max(n // 4, 2), args.mb_per_exhibit, args), measure(n, args.mb_per_exhibit, args)]
+    if args.vary == "bytes":  # the same exhibits, each 4x larger: memory must not follow the bytes
+        mb = args.mb_per_exhibit or 3.4
+        rows = [measure(n, mb, args), measure(n, mb * 4, args)]
+    else:
+        rows = [measure(max(n // 4, 2), args.mb_per_exhibit, args), measure(n, args.mb_per_exhibit, args)]
     print(f"{'exhibits':>8} {'MB':>7} {'zip -r s':>9} {'bundle s':>9} {'ratio':>6} {'pack MB':>8} "
           f"{'py RSS MB':>10} {'chromium RSS MB':>16}")
     for r in rows:
