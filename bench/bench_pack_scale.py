@@ -10,6 +10,8 @@ The build is run at two sizes (N/4 and N) so that the peak RSS can be compared a
 
     .venv/bin/python bench/bench_pack_scale.py                 # 300 exhibits
     .venv/bin/python bench/bench_pack_scale.py --quick         # 40 exhibits
+    .venv/bin/python bench/bench_pack_scale.py --exhibits 300 --mb-per-exhibit 3.4          # 75 and 300 exhibits, 1 GB
+    .venv/bin/python bench/bench_pack_scale.py --exhibits 75 --mb-per-exhibit 3.4 --vary bytes  # 75 exhibits, 0.25 and 1 GB
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ print(json.dumps({"seconds": took, "size": r["size"], "files": r["files"],
 """
 
 
-def synthetic_capture(ev, seed: int):
+def synthetic_capture(ev, seed: int, pad: int = 300_000):
     """A capture with seven artifacts of realistic size (as bench_bundle.py makes them), through ingest."""
     from evidence import clock
     from evidence.ingest import ArtifactSource, ingest
@@ -58,7 +60,7 @@ def synthetic_capture(ev, seed: int):
             ArtifactSource("served", data=page, media_type="text/html"),
             ArtifactSource("dom", data=page + b"<!-- rendered -->", media_type="text/html"),
             ArtifactSource("mhtml", data=b"From: <Saved by Blink>\r\n" + page * 2, media_type="multipart/related"),
-            ArtifactSource("har", data=b'{"log": {"entries": []}, "pad": "' + os.urandom(300_000).hex().encode() + b'"}',
+            ArtifactSource("har", data=b'{"log": {"entries": []}, "pad": "' + os.urandom(pad).hex().encode() + b'"}',
                            media_type="application/json"),
             ArtifactSource("metadata", data=json.dumps(meta).encode(), media_type="application/json")]
     now = clock.stamp()
@@ -103,7 +105,9 @@ def measure(n: int, mb_each: float | None, args) -> dict:
     try:
         ev = make_store(work, case=CASE, title="Scale benchmark case")
         t = time.perf_counter()
-        items = [synthetic_capture(ev, i) for i in range(n)]
+        # the HAR is padded with 2 hex characters per random byte (incompressible by half, as real HARs are not)
+        pad = 300_000 if mb_each is None else max(int((mb_each * 1e6 - 1.8e6) / 2), 1000)
+        items = [synthetic_capture(ev, i, pad) for i in range(n)]
         ev.allege(case=CASE, clause="6.1", evidence=[it.id for it in items], summary="bench: every exhibit")
         total = sum(a["size"] for it in items for a in it.artifacts)
         print(f"  made {n} exhibits, {total / 1e6:.0f} MB, in {time.perf_counter() - t:.0f} s", file=sys.stderr)
@@ -123,9 +127,16 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--exhibits", type=int)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--mb-per-exhibit", type=float, help="pad each exhibit's HAR to about this many MB in all")
+    ap.add_argument("--vary", choices=("exhibits", "bytes"), default="exhibits",
+                    help="grow the case 4x by its number of exhibits (default) or by each exhibit's size")
     args = ap.parse_args()
     n = args.exhibits or (40 if args.quick else 300)
-    rows = [measure(max(n // 4, 2), None, args), measure(n, None, args)]
+    if args.vary == "bytes":  # the same exhibits, each 4x larger: memory must not follow the bytes
+        mb = args.mb_per_exhibit or 3.4
+        rows = [measure(n, mb, args), measure(n, mb * 4, args)]
+    else:
+        rows = [measure(max(n // 4, 2), args.mb_per_exhibit, args), measure(n, args.mb_per_exhibit, args)]
     print(f"{'exhibits':>8} {'MB':>7} {'zip -r s':>9} {'bundle s':>9} {'ratio':>6} {'pack MB':>8} "
           f"{'py RSS MB':>10} {'chromium RSS MB':>16}")
     for r in rows:

@@ -403,14 +403,30 @@ class Evidence:
     # ------------------------------------------------------------ packs
     def build_pack(self, *, case: str, out: str | os.PathLike, audience: str = "panel", redacted: bool = False,
                    pdf: bool = True, policy: str | None = None, force: bool = False,
-                   browser_path: str | None = None, with_wacz: bool = False) -> dict:
-        """Build the pack of ``case`` at ``out`` (see :mod:`evidence.pack.build`); the disclosure is logged."""
+                   browser_path: str | None = None, with_wacz: bool = False, recipient: str | None = None,
+                   require_approval: bool = False) -> dict:
+        """Build the pack of ``case`` at ``out`` (see :mod:`evidence.pack.build`); the disclosure is logged, naming
+        ``audience`` and ``recipient``. ``require_approval``: refuse unless a supervisor's approval covers the
+        case's contents as they are now. ``with_wacz``: the exhibits' web archives go in the pack as one WACZ."""
         from .pack.build import build_pack
 
         return build_pack(self, case=case, out=out, audience=audience, redacted=redacted, pdf=pdf, policy=policy,
-                          force=force, browser_path=browser_path, with_wacz=with_wacz)
+                          force=force, browser_path=browser_path, with_wacz=with_wacz, recipient=recipient,
+                          require_approval=require_approval)
 
     # ------------------------------------------------------------ approval and disclosure (issue 10)
+    def approve_case(self, case: str, *, note: str | None = None) -> dict:
+        """Approve the case's current contents with your (supervisor's) key: a signed ``case.approved`` entry
+        naming every item's record hash and every allegation's status (see :mod:`evidence.approval`)."""
+        from .approval import approve_case
+
+        return approve_case(self, case, note=note)
+
+    def approval(self, case: str) -> dict:
+        """The newest approval of ``case`` and whether it still covers the case's contents."""
+        from .approval import approval_state
+
+        return approval_state(self, self.case(case)["ref"])
 
     # ------------------------------------------------------------ custody, checkpoints, timestamps, settings
     def custody(self, *, case: str | None = None, item: str | None = None,

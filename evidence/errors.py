@@ -65,6 +65,7 @@ __all__ = [
     "ToolMissing",
     "DuplicateKey",
     "RedactionLeak",
+    "NotAllowed",
 ]
 
 
@@ -238,3 +239,8 @@ class RedactionLeak(EvidenceError):
     def __init__(self, message: str, places: list | None = None, **kw):
         super().__init__(message, **kw)
         self.places = list(places or [])
+
+
+class NotAllowed(NotFound):
+    """The action is not allowed in the case's present state (e.g. approving one's own work, a pack that needs an
+    approval covering its contents)."""

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import clock
+from .machine import host_facts
 from .errors import CaseClosed, InputError, UnknownCase
 from .ids import new_ulid
 from .imaging import image_info
@@ -157,7 +158,7 @@ def import_files(log, paths: list[str | os.PathLike], *, case: str, received_fro
     out = []
     for p in paths:
         source = {"type": "supplied", "received_from": received_from.strip(), "received_at": received,
-                  "original_filename": p.name, **file_facts(p)}
+                  "original_filename": p.name, **file_facts(p), "host": host_facts()}
         got = ingest(log, case_ref=case, kind="import", action="item.imported",
                      artifacts=[ArtifactSource(role="original", path=p, name=p.name)], source=source,
                      note=note, flags=["empty-file"] if p.stat().st_size == 0 else None)

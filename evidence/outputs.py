@@ -9,7 +9,7 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "match", "pack", "search", "signed_record", "suggestions", "timeline"]
+           "match", "pack", "search", "approval", "signed_record", "suggestions", "timeline"]
 
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
@@ -93,3 +93,13 @@ def match(res: dict) -> dict:
     out = _renamed(res, {"item": "item_id", "case": "case_ref", "best": "best_item_id", "logged_as": "custody_seq"})
     out["ranked"] = [_renamed(r, {"id": "item_id"}) for r in res["ranked"]]
     return out
+
+
+SCHEMA_OF["approve"] = "cli-approve"
+
+
+def approval(r: dict) -> dict:
+    """``approve --json``: the approval entry and what it covers."""
+    out = _renamed(r, {"case": "case_ref", "seq": "custody_seq", "time": "time_utc"})
+    return {k: out.get(k) for k in ("case_ref", "approved", "current", "custody_seq", "time_utc", "by",
+                                    "contents_sha256", "items", "allegations", "note")}

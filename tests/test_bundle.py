@@ -227,20 +227,48 @@ def test_verify_bundle_passes_on_a_real_pack(pack, case_with_evidence):
     assert not bad.ok and any(p.code == "key-mismatch" for p in bad.problems)
 
 
-def test_same_state_gives_byte_identical_packs_and_disclosure_log(case_with_evidence, pack):
-    run = case_with_evidence["run"]
-    # VERIFY.txt names the pack's file, so the same state under the same file name gives the same bytes
-    (case_with_evidence["tmp"] / "again").mkdir()
-    out2 = case_with_evidence["tmp"] / "again" / pack.name
-    run("bundle", "--case", CASE, "--out", out2, "--for", "respondent")
-    assert out2.read_bytes() == pack.read_bytes()
-    entries = json.loads(run("custody", "--case", CASE, "--json"))
-    built = [e for e in entries if e["action"] == "bundle.built"]
+def test_same_state_gives_byte_identical_packs_and_disclosure_log(case_with_evidence, pack, tmp_path, monkeypatch):
+    """The same store state gives the same bytes (two copies of the store, each with its own witness). A later
+    pack of the same store differs: it lists the earlier disclosures (their signed entries are in custody/)."""
     import hashlib
 
+    from evidence.config import state_dir
+
+    run = case_with_evidence["run"]
+    store = Path(os.environ["EVIDENCE_STORE"])
+    copies, state = [], state_dir()
+    for n in (1, 2):
+        shutil.copytree(store, tmp_path / f"store{n}")
+        if state.is_dir():
+            shutil.copytree(state, tmp_path / f"state{n}")
+        (tmp_path / f"out{n}").mkdir()
+        monkeypatch.setenv("EVIDENCE_STORE", str(tmp_path / f"store{n}"))
+        monkeypatch.setenv("EVIDENCE_STATE_DIR", str(tmp_path / f"state{n}"))
+        # VERIFY.txt names the pack's file, so the same state under the same file name gives the same bytes
+        run("bundle", "--case", CASE, "--out", tmp_path / f"out{n}" / "p.zip", "--for", "respondent",
+            "--recipient", "J. Doe's representative")
+        copies.append((tmp_path / f"out{n}" / "p.zip").read_bytes())
+    assert copies[0] == copies[1]
+    monkeypatch.setenv("EVIDENCE_STORE", str(store))
+    monkeypatch.delenv("EVIDENCE_STATE_DIR")
+    (case_with_evidence["tmp"] / "again").mkdir()
+    out2 = case_with_evidence["tmp"] / "again" / pack.name
+    run("bundle", "--case", CASE, "--out", out2, "--for", "respondent", "--recipient", "J. Doe's representative")
+    assert out2.read_bytes() != pack.read_bytes()
+    entries = json.loads(run("custody", "--case", CASE, "--json"))
+    built = [e for e in entries if e["action"] == "bundle.built"]
     digest = "sha256:" + hashlib.sha256(pack.read_bytes()).hexdigest()
-    assert [(e["details"]["for"], e["details"]["sha256"]) for e in built][-2:] == [("panel", digest),
-                                                                                  ("respondent", digest)]
+    digest2 = "sha256:" + hashlib.sha256(out2.read_bytes()).hexdigest()
+    assert [(e["details"]["for"], e["details"]["sha256"], e["details"]["recipient"]) for e in built][-2:] == [
+        ("panel", digest, None), ("respondent", digest2, "J. Doe's representative")]
+    manifest = json.loads(zipfile.ZipFile(out2).read("manifest.json"))
+    assert manifest["recipient"] == {"for": "respondent", "name": "J. Doe's representative"}
+    assert [d["sha256"] for d in manifest["disclosures"]][0] == digest  # the first pack, listed in the later one
+    seq = manifest["disclosures"][0]["seq"]
+    assert f"custody/{seq:08d}.json" in zipfile.ZipFile(out2).namelist()
+    from evidence import verify_pack
+
+    assert verify_pack(out2).ok
 
 
 def test_redacted_pack(case_with_evidence, tmp_path):

@@ -102,8 +102,9 @@ def test_nothing_clipped_and_no_page_of_spilled_lines(demo):
 def test_page_count_is_what_the_content_needs(demo):
     m = demo["manifest"]
     n = len(demo["pages"])
-    # cover, contents, allegations; one page per exhibit; appendices (files, custody, keys, glossary)
-    assert n <= 3 + len(m["exhibits"]) + 5, n
+    # cover, contents, allegations; one page per exhibit; declaration, approval and disclosures (2);
+    # appendices (files, custody, keys, glossary)
+    assert n <= 3 + len(m["exhibits"]) + 2 + 5, n
 
 
 def test_facts_in_the_html_equal_the_signed_values(demo):
@@ -165,10 +166,20 @@ def test_same_case_state_same_pdf(demo, tmp_path):
     env = isolated_env(tmp_path)
     env.update({"EVIDENCE_KEY": str(demo["pack"].parent / "demo.key.pem"),
                 "EVIDENCE_PASSPHRASE": "demo passphrase (not secret)"})
-    again = tmp_path / demo["pack"].name  # VERIFY.txt names the file: same name, same bytes
-    r = subprocess.run([str(EVIDENCE), "--store", str(demo["pack"].parent / "store"), "bundle", "--case",
-                        demo["manifest"]["case"]["ref"], "--out", str(again)], env=env, capture_output=True,
-                       text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    assert again.read_bytes() == demo["pack"].read_bytes()
+    # a later pack lists the earlier ones (their bundle.built entries), so the same state is two copies of the
+    # store as it is now, each with its own (empty) witness folder
+    import shutil
+
+    built = []
+    for n in (1, 2):
+        shutil.copytree(demo["pack"].parent / "store", tmp_path / f"store{n}")
+        (tmp_path / f"out{n}").mkdir()
+        again = tmp_path / f"out{n}" / demo["pack"].name  # VERIFY.txt names the file: same name, same bytes
+        r = subprocess.run([str(EVIDENCE), "--store", str(tmp_path / f"store{n}"), "bundle", "--case",
+                            demo["manifest"]["case"]["ref"], "--out", str(again)],
+                           env=dict(env, EVIDENCE_STATE_DIR=str(tmp_path / f"state{n}")), capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        built.append(again.read_bytes())
+    assert built[0] == built[1]
     assert os.path.getsize(again) > 0

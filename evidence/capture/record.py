@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..errors import CaptureError, EvidenceError, InputError
 from ..ingest import ArtifactSource, ingest, require_open_case
+from ..machine import capture_method, host_facts
 from ..records import tool_info
 from ..schemas import prepare, schema_id, validate
 from ..views import CaptureOutcome, Item
@@ -164,6 +165,8 @@ def keep(log, pc, case_ref: str, note: str | None) -> str:
               "started": meta["capture"]["started"], "finished": meta["capture"]["finished"],
               "browser": f"chromium {meta['browser']['version']}",
               "session": session.get("label") if session.get("used") else None, "session_sha256": session.get("sha256")}
+    # where and how (issue 10 item 5: the pack's declaration states them from this signed record)
+    source.update(host=host_facts((meta.get("server") or {}).get("ip")), method=capture_method(meta))
     # the record names the post's author and time; its text (which may name third parties) stays in
     # the metadata artifact, so a redacted pack can withhold it and still carry the signed record
     metadata = {"post": {k: post.get(k) for k in ("platform", "author_name", "author_handle", "author_url",

@@ -13,8 +13,11 @@ from .policy import POLICY_HELP
 @cli.command("bundle")
 @case_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The pack to write (a .zip).")
-@click.option("--for", "audience", type=click.Choice(["panel", "respondent"]), default="panel", show_default=True,
-              help="Who receives it (recorded in the disclosure log; the pack itself is the same).")
+@click.option("--for", "audience", type=click.Choice(["panel", "respondent", "auditor", "other"]), default="panel",
+              show_default=True, help="Who receives it (named in the pack and recorded in the disclosure log).")
+@click.option("--recipient", help='The person or body it goes to, e.g. "Panel secretary, Conduct Office".')
+@click.option("--require-approval", is_flag=True,
+              help="Refuse unless a supervisor's approval (evidence approve) covers the case as it is now.")
 @click.option("--redacted", is_flag=True, help="Show redacted copies where they exist, withholding what they hide.")
 @click.option("--no-pdf", is_flag=True, help="Leave out report.pdf.")
 @click.option("--policy", type=click.Path(dir_okay=False), help="Catalogue to cite when no allegation names one.")
@@ -23,24 +26,28 @@ from .policy import POLICY_HELP
 @click.option("--with-wacz", is_flag=True, help="Also put the exhibits' web archives in the pack as one WACZ file.")
 @json_option
 @pass_ctx
-def bundle_cmd(c: Ctx, case_ref, out, audience, redacted, no_pdf, policy, force, browser_path, with_wacz,
-               as_json) -> None:
+def bundle_cmd(c: Ctx, case_ref, out, audience, recipient, require_approval, redacted, no_pdf, policy, force,
+               browser_path, with_wacz, as_json) -> None:
     """Build the panel pack: a ZIP anyone can verify offline.
 
     \b
     Example:
-        evidence bundle --case SMP-2026-014 --out SMP-2026-014.zip --for panel
+        evidence bundle --case SMP-2026-014 --out SMP-2026-014.zip --for panel --recipient "Panel secretary"
         evidence bundle --case SMP-2026-014 --out SMP-2026-014.zip --with-wacz
     """
     r = c.ev().build_pack(case=case_ref, out=out, audience=audience, redacted=redacted, pdf=not no_pdf,
-                          policy=policy, force=force, browser_path=browser_path, with_wacz=with_wacz)
+                          policy=policy, force=force, browser_path=browser_path, with_wacz=with_wacz,
+                          recipient=recipient, require_approval=require_approval)
     if as_json:
         from evidence import outputs
 
         emit_json(outputs.pack(r, audience))
         return
     say(f"Wrote {r['path']}: {r['exhibits']} exhibit(s), {r['allegations']} allegation(s), {r['size']} bytes")
-    say(f"SHA-256 {r['sha256']} (recorded in the disclosure log, for the {audience})")
+    to = f"{recipient} ({audience})" if recipient else f"the {audience}"
+    say(f"SHA-256 {r['sha256']} (recorded in the disclosure log, for {to})")
+    if r.get("approval"):
+        say(r["approval"])
 
 
 @cli.command("verify-bundle")

@@ -48,6 +48,7 @@ ACTIONS = {
     "checkpoint.exported": "a checkpoint was exported for publication",
     "match.recorded": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
     "wacz.exported": "the web archives (WARCs) of captures were exported as a WACZ package",
+    "case.approved": "a supervisor approved the case's contents (its items' record hashes and its allegations)",
 }
 
 

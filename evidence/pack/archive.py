@@ -42,6 +42,7 @@ class PackFiles:
     small: dict[str, bytes] = field(default_factory=dict)  # path -> bytes
     big: dict[str, tuple[Path, str, int, str]] = field(default_factory=dict)  # path -> (source, sha256, size, mtype)
     _digests: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _tmp: Path | None = None
 
     def add(self, path: str, data: bytes) -> None:
         if path in self.small or path in self.big:
@@ -52,6 +53,17 @@ class PackFiles:
         if path in self.small or path in self.big:
             raise ValueError(f"duplicate pack path {path}")
         self.big[path] = (src, sha, size, mtype)
+
+    def temp_dir(self) -> Path:
+        """A private folder for files made for this pack (e.g. its PDF), removed when the pack is dropped."""
+        if self._tmp is None:
+            import shutil
+            import tempfile
+            import weakref
+
+            self._tmp = Path(tempfile.mkdtemp(prefix="evidence-pack-"))
+            weakref.finalize(self, shutil.rmtree, self._tmp, True)
+        return self._tmp
 
     def paths(self) -> list[str]:
         return sorted([*self.small, *self.big])

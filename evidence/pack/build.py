@@ -24,13 +24,15 @@ from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
 from .redacted import names_term, pack_terms, scan_pack, scrub
-from .report import print_pdf, render_report
 from .webarchive import add_wacz
+from .disclosure import approval_for_pack, pack_facts
+from .report import add_pdf, render_report
 
 __all__ = ["build_pack", "AUDIENCES"]
 
-AUDIENCES = ("panel", "respondent")
-LEFT_OUT_ACTIONS = {"bundle.built", "verify.run"}
+AUDIENCES = ("panel", "respondent", "auditor", "other")
+# the entries of earlier packs (bundle.built) are kept: a pack lists the disclosures made before it
+LEFT_OUT_ACTIONS = {"verify.run"}
 # entries about the keys (who created the store, who registered and approved each signer): they state the
 # signers' names and roles, which a pack's reader checks against what its manifest and report show
 KEY_ACTIONS = ("store.created", "key.registered", "key.trusted")
@@ -355,13 +357,16 @@ class _Builder:
 
 def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel", redacted: bool = False,
                pdf: bool = True, policy: str | None = None, force: bool = False,
-               browser_path: str | None = None, with_wacz: bool = False) -> dict:
+               browser_path: str | None = None, with_wacz: bool = False, recipient: str | None = None,
+               require_approval: bool = False) -> dict:
     """Build the pack of ``case`` at ``out``. Returns ``{"path", "sha256", "size", "exhibits", "files", ...}``."""
     if audience not in AUDIENCES:
-        raise InputError(f"unknown audience {audience!r}", hint="use --for panel or --for respondent")
+        raise InputError(f"unknown audience {audience!r}", hint="use --for " + ", --for ".join(AUDIENCES))
     out = Path(out)
     _check_out(out, force)
     _require_verified(ev, case)
+    recipient = " ".join(recipient.split()) if recipient and recipient.strip() else None
+    approval = approval_for_pack(ev, ev.case(case)["ref"], require_approval)
     b = _Builder(ev, case, redacted=redacted, policy=policy)
     b.add_exhibits()
     b.add_policies()
@@ -372,9 +377,10 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
                         b.as_of) if with_wacz else None  # issue 13: the exhibits' WACZ, web/<case>.wacz
     try:
         ctx = b.report_context(pdf, out.name)
+        ctx.update(pack_facts(b, approval, audience, recipient))  # approval, disclosures, declaration, policy in force
         render_report(b.pack, ctx)
         if pdf:
-            b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
+            add_pdf(b.pack, b.as_of, browser_path)  # streamed to a file, never held whole in memory
         b.add_manifest(ctx)
         sums = b.add_sums()
         if redacted:
@@ -386,7 +392,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     live = [a for a in b.allegations if a["status"] != "withdrawn"]
     details = {"sha256": digest, "for": audience, "redacted": redacted, "size": size, "path": str(out.resolve()),
                "exhibits": len(b.exhibits), "allegations": len(live), "as_of": ctx["as_of"],
-               "sums_sha256": sha256_tag(sums)}
+               "sums_sha256": sha256_tag(sums), "recipient": recipient}
     if with_wacz:
         details["wacz_sha256"] = b.manifest["wacz"]["sha256"]
     if ev.read_only:
@@ -396,4 +402,15 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
         ev.log.write("bundle.built", subject={"type": "bundle", "id": digest}, case=b.ref, details=details)
     return {"path": str(out), "sha256": digest, "size": size, "exhibits": len(b.exhibits),
             "files": len(b.pack.paths()), "allegations": len(live), "withdrawn": len(b.allegations) - len(live),
-            "as_of": ctx["as_of"]}
+            "as_of": ctx["as_of"], "recipient": recipient, "disclosed_before": len(ctx["disclosures"]),
+            "approval": _approval_line(ctx["approval"])}
+
+
+def _approval_line(approval: dict | None) -> str | None:
+    if not approval:
+        return None
+    by = approval["by"]
+    if approval["current"]:
+        return f"Approved by {by['name']} ({by['role']}) at {approval['time']} (custody entry {approval['seq']})"
+    return (f"Not approved as packed: the approval by {by['name']} at {approval['time']} covers an earlier state "
+            f"({'; '.join(approval['changed'])})")

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..resources import reports_dir
 from .archive import PackFiles
 
-__all__ = ["render_report", "print_pdf", "uk_time"]
+__all__ = ["render_report", "print_pdf", "add_pdf", "uk_time"]
 
 UK = ZoneInfo("Europe/London")
 
@@ -79,8 +79,26 @@ def render_report(pack: PackFiles, ctx: dict) -> None:
 
 
 def print_pdf(pack: PackFiles, as_of: datetime, browser_path: str | None) -> bytes:
-    """Lay out index.html with what it shows in a temporary folder and print it."""
-    from .pdf import render_pdf
+    """Lay out index.html with what it shows in a temporary folder and print it (PDF bytes: small reports only)."""
+    with tempfile.TemporaryDirectory(prefix="evidence-pdf-") as tmp:
+        out = Path(tmp) / "report.pdf"
+        _print_to(pack, as_of, browser_path, out)
+        return out.read_bytes()
+
+
+def add_pdf(pack: PackFiles, as_of: datetime, browser_path: str | None) -> None:
+    """Print the report into a file of the pack's own temporary folder and add it as ``report.pdf``: the PDF is
+    streamed to disk and into the ZIP, never held whole in memory."""
+    from ..digest import hash_file
+
+    out = pack.temp_dir() / "report.pdf"
+    _print_to(pack, as_of, browser_path, out)
+    sha, size = hash_file(out)
+    pack.add_file("report.pdf", out, sha, size, "application/pdf")
+
+
+def _print_to(pack: PackFiles, as_of: datetime, browser_path: str | None, out: Path) -> None:
+    from .pdf import render_pdf_to
 
     with tempfile.TemporaryDirectory(prefix="evidence-report-") as tmp:
         root = Path(tmp)
@@ -98,4 +116,4 @@ def print_pdf(pack: PackFiles, as_of: datetime, browser_path: str | None) -> byt
                 dest = root / path
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.symlink(src, dest)
-        return render_pdf(root / "index.html", when=as_of, browser_path=browser_path)
+        render_pdf_to(root / "index.html", out, when=as_of, browser_path=browser_path)

@@ -127,6 +127,9 @@ class Catalogue:
     sha256: str
     path: str | None
     source_sha256: str | None = None
+    in_force_from: str | None = None  # YYYY-MM-DD, or None: the catalogue states no date in force
+    source: dict | None = field(default=None, hash=False)  # {title, url, publisher, retrieved}: where the policy text was obtained
+    states_in_force: bool = False  # the document has an in_force_from member (possibly null)
     _index: dict[str, Clause] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -193,6 +196,10 @@ class Catalogue:
         }
         if self.source_sha256 is not None:
             policy["source_sha256"] = self.source_sha256
+        if self.in_force_from is not None or self.states_in_force:
+            policy["in_force_from"] = self.in_force_from
+        if self.source is not None:
+            policy["source"] = dict(self.source)
         return {
             "schema": schema_id(SCHEMA_NAME),
             "policy": policy,
@@ -302,6 +309,9 @@ def catalogue_from_bytes(raw: bytes, shown: str) -> Catalogue:
         sha256=sha256_tag(raw),
         path=shown,
         source_sha256=policy.get("source_sha256"),
+        in_force_from=policy.get("in_force_from"),
+        states_in_force="in_force_from" in policy,
+        source=policy.get("source"),
     )
 
 

@@ -31,6 +31,7 @@ from ...errors import InputError, IntegrityError
 from .checkpoint import CheckpointChecks
 from .context import MANIFEST_SCHEMA, CheckerBase, PackReport, _norm_key, _one_line
 from .custody import CustodyChecks
+from .disclosure import DisclosureChecks
 from .facts import FactChecks
 from .manifest import ManifestChecks
 from .records import AllegationChecks
@@ -43,7 +44,7 @@ __all__ = ["PackReport", "verify_pack", "MANIFEST_SCHEMA"]
 
 
 class _Checker(CheckerBase, ZipChecks, SignedChecks, ManifestChecks, AllegationChecks, CustodyChecks,
-               CheckpointChecks, ReportChecks, FactChecks, WaczChecks):
+               CheckpointChecks, ReportChecks, FactChecks, WaczChecks, DisclosureChecks):
     """All the checks, run in order by verify_pack."""
 
 

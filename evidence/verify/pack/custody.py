@@ -161,7 +161,7 @@ class CustodyChecks:
                     and case != self.case_ref:
                 self.add(where, f"custody entry {seq} is about item {subject.get('id')} of this case but names case "
                          f"{case!r}", "custody-case")
-            if e.get("action") in ("bundle.built", "verify.run"):
+            if e.get("action") == "verify.run":
                 self.r.notes.append(f"custody entry {seq} records a {e.get('action')}; packs normally leave those out")
         if self.entries:
             seqs = sorted(self.entries)
@@ -169,7 +169,7 @@ class CustodyChecks:
             if gaps:
                 shown = ", ".join(map(str, gaps[:20])) + (" ..." if len(gaps) > 20 else "")
                 self.r.notes.append(f"custody entries {shown} are not in the pack (other cases' entries, or records of "
-                                    "packs and verification runs, which packs leave out)")
+                                    "verification runs, which packs leave out)")
 
     def _custody_coverage(self) -> None:
         """Every exhibit's intake, every allegation record and the case's opening have their custody entry."""

@@ -74,6 +74,7 @@ class FactChecks:
             return
         state = replay(entries)
         truth = self._truth(state, entries)
+        truth.update(self.disclosure_facts(entries))  # approval and earlier disclosures (disclosure.py)
         self.r.count("facts", len(truth))
         self._manifest_facts(truth)
         self._vanished(state, entries)
@@ -214,6 +215,7 @@ class FactChecks:
         signer = self.manifest.get("signer")
         fp = _str(signer.get("fingerprint")) if isinstance(signer, dict) else None
         keys |= {k for k in (f"signer.{fp}.name", f"signer.{fp}.role") if k in truth}
+        keys |= {k for k in truth if k.startswith(("approval.", "disclosure.")) and truth[k][0] is not None}
         return keys
 
     # -- trust -------------------------------------------------------------------------------------------
