@@ -362,6 +362,37 @@ class Evidence:
         return match_candidates_of_case(self, item_id, lang=lang, limit=limit)
 
     # ------------------------------------------------------------ recapture and text layers (issue 12)
+    def recapture(self, item_id: str, *, options: CaptureOptions | None = None) -> dict:
+        """Capture the URL of capture ``item_id`` again, compare, and log a signed ``recapture.compared``
+        (verdict: still there / edited / media changed / gone; see :mod:`evidence.recapture`)."""
+        from .recapture import recapture
+
+        return recapture(self, item_id, options=options)
+
+    def recapture_case(self, case: str, *, options: CaptureOptions | None = None) -> list[dict]:
+        """Recapture the latest capture of every URL of ``case`` (one warm browser); one comparison each."""
+        from .recapture import recapture_case
+
+        return recapture_case(self, case, options=options)
+
+    def schedule_recapture(self, case: str, every: str) -> dict:
+        """Remember, as a signed entry, how often ``case`` is due for recapture (``6h``, ``1d``; ``off``)."""
+        from .recapture import schedule
+
+        return schedule(self, case, every)
+
+    def recapture_due(self, *, options: CaptureOptions | None = None) -> dict:
+        """Recapture what is due in every case with a schedule (safe to run repeatedly, e.g. from cron)."""
+        from .recapture import recapture_due
+
+        return recapture_due(self, options=options)
+
+    def recaptures(self, case: str) -> list[dict]:
+        """The signed comparisons of a case's recaptures, oldest first."""
+        from .recapture import comparisons
+
+        return comparisons(self, self.case(case)["ref"])
+
 
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:

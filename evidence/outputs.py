@@ -9,7 +9,7 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "match", "pack", "search", "signed_record", "suggestions", "timeline"]
+           "match", "pack", "recapture_schedule", "recaptures", "search", "signed_record", "suggestions", "timeline"]
 
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
@@ -19,6 +19,7 @@ SCHEMA_OF = {
     "custody": "cli-custody", "search": "cli-search", "match": "cli-match", "timeline": "cli-timeline", "suggest": "cli-suggest",
     "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle", "clauses": "cli-clauses",
     "config list": "cli-config-list", "verify": "cli-verify", "verify-bundle": "cli-verify-bundle", "doctor": "cli-doctor",
+    "recapture": "cli-recapture",
 }
 
 
@@ -93,3 +94,19 @@ def match(res: dict) -> dict:
     out = _renamed(res, {"item": "item_id", "case": "case_ref", "best": "best_item_id", "logged_as": "custody_seq"})
     out["ranked"] = [_renamed(r, {"id": "item_id"}) for r in res["ranked"]]
     return out
+
+
+def recaptures(results: list[dict]) -> list[dict]:
+    """``recapture --json``: one comparison per URL (``verdict`` "failed" when the capture failed)."""
+    names = {"earlier": "earlier_item_id", "later": "later_item_id", "logged_as": "custody_seq"}
+    out = []
+    for r in results:
+        d = _renamed(r, names)
+        if "difference" in d:
+            d["difference"] = _renamed(d["difference"], {"item": "item_id"})
+        out.append(d)
+    return out
+
+
+def recapture_schedule(res: dict) -> dict:
+    return _renamed(res, {"case": "case_ref", "logged_as": "custody_seq"})

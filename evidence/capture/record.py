@@ -31,6 +31,10 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
     options = (options or CaptureOptions()).check()
     case_ref = require_open_case(ev.store, case)["ref"]
     ev.log.signer()
+    if not (note or "").startswith("recapture of "):
+        from ..recapture import warn_if_captured
+
+        warn_if_captured(ev, url, case_ref)
     own = capturer is None
     try:
         if own:

@@ -47,6 +47,9 @@ ACTIONS = {
     "timestamp.failed": "a timestamp authority's answer was refused",
     "checkpoint.exported": "a checkpoint was exported for publication",
     "match.recorded": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
+    "item.derived": "an analysis of an item was kept (an OCR text layer, a recapture's difference image)",
+    "recapture.compared": "a post was captured again and compared with its earlier capture",
+    "recapture.scheduled": "how often a case's posts are recaptured was set",
 }
 
 

@@ -106,6 +106,7 @@ PROJECTED: dict[str, Callable[[Any, dict, dict], None]] = {
     "item.imported": _item,
     "item.captured": _item,
     "item.redacted": _item,
+    "item.derived": _item,
     "allegation.made": _allegation_made,
     "allegation.withdrawn": _allegation_withdrawn,
     "config.set": _setting,
