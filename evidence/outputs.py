@@ -9,7 +9,7 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "match", "pack", "recapture_schedule", "recaptures", "search", "signed_record", "suggestions", "timeline"]
+           "match", "ocr_layers", "pack", "recapture_schedule", "recaptures", "search", "signed_record", "suggestions", "timeline"]
 
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
@@ -19,7 +19,7 @@ SCHEMA_OF = {
     "custody": "cli-custody", "search": "cli-search", "match": "cli-match", "timeline": "cli-timeline", "suggest": "cli-suggest",
     "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle", "clauses": "cli-clauses",
     "config list": "cli-config-list", "verify": "cli-verify", "verify-bundle": "cli-verify-bundle", "doctor": "cli-doctor",
-    "recapture": "cli-recapture",
+    "recapture": "cli-recapture", "ocr": "cli-ocr",
 }
 
 
@@ -110,3 +110,8 @@ def recaptures(results: list[dict]) -> list[dict]:
 
 def recapture_schedule(res: dict) -> dict:
     return _renamed(res, {"case": "case_ref", "logged_as": "custody_seq"})
+
+
+def ocr_layers(results: list[dict]) -> list[dict]:
+    """``ocr --json``: per image read, the item, its OCR layer item, the engine, the word count and the text."""
+    return [_renamed(r, {"item": "item_id", "layer_item": "layer_item_id"}) for r in results]

@@ -80,3 +80,43 @@ def recapture_cmd(c: Ctx, item_id, case_ref, every, due, as_json, **bopts) -> No
         say("Nothing to recapture.")
     for r in results:
         _print_comparison(r)
+
+
+@cli.command("ocr")
+@click.argument("item_id", metavar="ITEM", required=False)
+@click.option("--case", "case_ref", metavar="REF", help="Every imported image and capture screenshot of this case.")
+@click.option("--lang", default="eng", show_default=True, help="Tesseract language(s), e.g. eng or eng+fra.")
+@click.option("--words", is_flag=True, help="Print every word with its box (x,y,w,h in image pixels).")
+@json_option
+@pass_ctx
+def ocr_cmd(c: Ctx, item_id, case_ref, lang, words, as_json) -> None:
+    """Read the text of a screenshot (OCR) and keep it as a derived text layer, never changing the image.
+
+    The layer (Tesseract's engine and version, the language, the text, each word with its box in pixels
+    of the image) is a new item of kind `analysis` with its own hash and signed record; its text is
+    searchable (`evidence search`) and read by `evidence suggest`. Running it again reuses the layer.
+
+    \b
+    Example:
+        evidence ocr 01JD4ZQ8
+        evidence ocr --case SMP-2026-014 --json
+    """
+    if (item_id is None) == (case_ref is None):
+        raise errors.InputError("give ITEM or --case REF (one of them)", hint="e.g. evidence ocr --case SMP-2026-014")
+    ev = c.ev()
+    results = [ev.ocr(item_id, lang=lang)] if item_id else ev.ocr_case(case_ref, lang=lang)
+    if as_json:
+        from evidence import outputs
+
+        emit_json(outputs.ocr_layers(results))
+        return
+    for r in results:
+        state = "made" if r["new"] else "already made"
+        say(f"{r['item']}  {r['role']}: {r['word_count']} words (mean confidence {r['mean_confidence']}), "
+            f"layer {r['layer_item']} {state}")
+        text = r["text"].replace("\n", " ")
+        say(f"  {text[:200]}{'...' if len(text) > 200 else ''}")
+        if words:
+            layer = ev.ocr_layer(r["item"]) or {}
+            for w in layer.get("words", []):
+                say(f"    {w['x']},{w['y']},{w['w']},{w['h']}  {w['conf']:>3}  {w['text']}")
