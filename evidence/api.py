@@ -364,13 +364,64 @@ class Evidence:
         return match_candidates_of_case(self, item_id, lang=lang, limit=limit)
 
     # ------------------------------------------------------------ recapture and text layers (issue 12)
+    def recapture(self, item_id: str, *, options: CaptureOptions | None = None) -> dict:
+        """Capture the URL of capture ``item_id`` again, compare, and log a signed ``recapture.compared``
+        (verdict: still there / edited / media changed / gone; see :mod:`evidence.recapture`)."""
+        from .recapture import recapture
+
+        return recapture(self, item_id, options=options)
+
+    def recapture_case(self, case: str, *, options: CaptureOptions | None = None) -> list[dict]:
+        """Recapture the latest capture of every URL of ``case`` (one warm browser); one comparison each."""
+        from .recapture import recapture_case
+
+        return recapture_case(self, case, options=options)
+
+    def schedule_recapture(self, case: str, every: str) -> dict:
+        """Remember, as a signed entry, how often ``case`` is due for recapture (``6h``, ``1d``; ``off``)."""
+        from .recapture import schedule
+
+        return schedule(self, case, every)
+
+    def recapture_due(self, *, options: CaptureOptions | None = None) -> dict:
+        """Recapture what is due in every case with a schedule (safe to run repeatedly, e.g. from cron)."""
+        from .recapture import recapture_due
+
+        return recapture_due(self, options=options)
+
+    def ocr(self, item_id: str, *, lang: str = "eng") -> dict:
+        """The OCR text layer of an imported image or a capture's screenshot: made once through ingest (a derived
+        ``analysis`` item, words with boxes in image pixels), reused after (see :mod:`evidence.textlayer`)."""
+        from .textlayer import ocr_item
+
+        return ocr_item(self, item_id, lang=lang)
+
+    def ocr_case(self, case: str, *, lang: str = "eng") -> list[dict]:
+        """An OCR text layer for every imported image and capture screenshot of ``case``."""
+        from .textlayer import ocr_case
+
+        return ocr_case(self, case, lang=lang)
+
+    def ocr_layer(self, item_id: str) -> dict | None:
+        """The newest OCR layer dict of an item (``urn:evidence:ocr-layer:1``), or None when it has none."""
+        from .textlayer import layer_items, read_layer
+
+        layers = layer_items(self, self.item(item_id).id)
+        return read_layer(layers[-1]) if layers else None
+
+    def recaptures(self, case: str) -> list[dict]:
+        """The signed comparisons of a case's recaptures, oldest first."""
+        from .recapture import comparisons
+
+        return comparisons(self, self.case(case)["ref"])
+
 
     # ------------------------------------------------------------ policy and allegations
     def suggest(self, item_id: str, *, policy: str | None = None) -> dict:
         """Clauses a captured post's words may touch: an aid to the investigator, never an allegation."""
         from .policy.suggest import suggest_view
 
-        return suggest_view(self.item(item_id), policy)
+        return suggest_view(self.item(item_id), policy, ocr_text=(self.ocr_layer(item_id) or {}).get("text"))
 
     def allege(self, *, case: str, clause: str, evidence: list[str], summary: str,
                policy: str | None = None) -> dict:

@@ -69,10 +69,11 @@ def require_open_case(store: Store, case_ref: str) -> dict:
 def ingest(log, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
            source: dict, action: str, metadata: dict | None = None, note: str | None = None,
            derived_from: dict | None = None, flags: list[str] | None = None,
-           details: dict | None = None, post: dict | None = None) -> Ingested:
+           details: dict | None = None, post: dict | None = None, ocr_text: str | None = None) -> Ingested:
     """Hash, record, sign and log one evidence item. See the module docstring.
 
-    ``post`` (captures): the post as the metadata artifact states it, for the ``posts`` and search indexes."""
+    ``post`` (captures): the post as the metadata artifact states it, for the ``posts`` and search indexes;
+    ``ocr_text`` (OCR layers): the layer's text, for the search index."""
     if kind not in KINDS:
         raise ValueError(f"unknown item kind {kind!r}")
     if not artifacts:
@@ -118,7 +119,7 @@ def ingest(log, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
         log_details.update(details)
 
     seq = log.write(action, subject={"type": "item", "id": item_id}, case=case_ref, item_id=item_id,
-                    details=log_details, attach={"record": signed, "post": post}, signer=signer,
+                    details=log_details, attach={"record": signed, "post": post, "ocr_text": ocr_text}, signer=signer,
                     check=lambda: require_open_case(store, case_ref),  # again, under the write lock
                     timestamp=[(f"item:{item_id}", signed.data)])
     return Ingested(item_id=item_id, record=record, record_hash=signed.hash, custody_seq=seq)

@@ -11,6 +11,9 @@ from __future__ import annotations
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
            "match", "pack", "search", "approval", "signed_record", "suggestions", "timeline"]
 
+
+           "match", "ocr_layers", "pack", "recapture_schedule", "recaptures", "search", "signed_record", "suggestions", "timeline"]
+
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
     "init": "cli-init", "key create": "cli-key-create", "key list": "cli-key-list", "key approve": None,
@@ -19,6 +22,7 @@ SCHEMA_OF = {
     "custody": "cli-custody", "search": "cli-search", "match": "cli-match", "timeline": "cli-timeline", "suggest": "cli-suggest",
     "allege": "cli-allegation", "allege list": "cli-allegation-list", "bundle": "cli-bundle", "clauses": "cli-clauses",
     "config list": "cli-config-list", "verify": "cli-verify", "verify-bundle": "cli-verify-bundle", "doctor": "cli-doctor",
+    "recapture": "cli-recapture", "ocr": "cli-ocr",
 }
 
 
@@ -103,3 +107,24 @@ def approval(r: dict) -> dict:
     out = _renamed(r, {"case": "case_ref", "seq": "custody_seq", "time": "time_utc"})
     return {k: out.get(k) for k in ("case_ref", "approved", "current", "custody_seq", "time_utc", "by",
                                     "contents_sha256", "items", "allegations", "note")}
+
+
+def recaptures(results: list[dict]) -> list[dict]:
+    """``recapture --json``: one comparison per URL (``verdict`` "failed" when the capture failed)."""
+    names = {"earlier": "earlier_item_id", "later": "later_item_id", "logged_as": "custody_seq"}
+    out = []
+    for r in results:
+        d = _renamed(r, names)
+        if "difference" in d:
+            d["difference"] = _renamed(d["difference"], {"item": "item_id"})
+        out.append(d)
+    return out
+
+
+def recapture_schedule(res: dict) -> dict:
+    return _renamed(res, {"case": "case_ref", "logged_as": "custody_seq"})
+
+
+def ocr_layers(results: list[dict]) -> list[dict]:
+    """``ocr --json``: per image read, the item, its OCR layer item, the engine, the word count and the text."""
+    return [_renamed(r, {"item": "item_id", "layer_item": "layer_item_id"}) for r in results]

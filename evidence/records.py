@@ -19,7 +19,7 @@ from .schemas import schema_id, validate
 __all__ = ["SCHEMA", "KINDS", "SignedRecord", "build_record", "sign_record", "tool_info"]
 
 SCHEMA = schema_id("record")
-KINDS = ("import", "capture", "redaction")
+KINDS = ("import", "capture", "redaction", "analysis")
 
 
 def tool_info() -> dict:

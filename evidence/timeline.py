@@ -21,6 +21,9 @@ _FROM_LOG = {
     "allegation.withdrawn": "allegation withdrawn",
     "bundle.built": "pack disclosed",
     "key.trusted": "key approved",
+    "recapture.compared": "recaptured",
+    "recapture.scheduled": "recapture schedule set",
+    "match.recorded": "supplied screenshot matched",
 }
 
 
@@ -48,6 +51,15 @@ def _label(entry) -> str:
         return f"{what}: clause {d.get('clause')}" + (f" ({d.get('reason')})" if d.get("reason") else "")
     if action == "bundle.built":
         return f"{what} to the {d.get('for')} ({d.get('sha256')})"
+    if action == "recapture.compared":
+        v = d.get("verdict")
+        found = {"edited": "found edited", "gone": "found gone", "media changed": "found with its media changed",
+                 "still there": "found still there"}.get(v, v)
+        return f"{what}: {found} ({'; '.join(d.get('reasons') or [])}), compared with {d.get('earlier')}"
+    if action == "match.recorded":
+        return f"{what}: {d.get('label')}" + (f" (capture {d.get('best')})" if d.get("best") else "")
+    if action == "recapture.scheduled":
+        return f"{what}: every {d.get('every')}"
     if action == "capture.failed":
         return f"{what}: {d.get('url')}: {d.get('error')}"
     return what

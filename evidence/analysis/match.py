@@ -137,6 +137,18 @@ def _supplied_image(item) -> dict:
     return preferred[0]
 
 
+def _stored_layer(ev, item, art: dict, lang: str) -> dict | None:
+    """The item's kept OCR layer of this artifact and language, if one was made (evidence.textlayer)."""
+    for d in reversed(ev.derived(item.id)):
+        if d.kind == "analysis" and d.has("ocr") and (d.record.get("derived_from") or {}).get("artifact") == art["sha256"]:
+            import json
+
+            layer = json.loads(d.path("ocr").read_bytes())
+            if layer.get("language") == lang:
+                return layer
+    return None
+
+
 def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int = 5) -> dict:
     """:meth:`evidence.Evidence.match`: rank the captures of the item's case and log ``match.recorded``."""
     from ..digest import sha256_tag
@@ -153,7 +165,7 @@ def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int 
         shots = [cap.path(r) for r in ("screenshot_viewport", "screenshot") if r in roles]
         if shots:
             cands.append(Candidate(cap.id, shots, texts.get(cap.id)))
-    layer = ocr_image(item.path(art["role"]), lang=lang)
+    layer = _stored_layer(ev, item, art, lang) or ocr_image(item.path(art["role"]), lang=lang)
     res = match_image(item.path(art["role"]), cands, ocr_text=layer["text"], limit=limit)
     res.update(item=item.id, case=item.case_ref, captures=len(cands),
                image={"role": art["role"], "sha256": art["sha256"]},

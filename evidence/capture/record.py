@@ -39,6 +39,10 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
             capturer.begin()
         case_ref = require_open_case(ev.store, case)["ref"]
         ev.log.signer()
+        if not (note or "").startswith("recapture of "):
+            from ..recapture import warn_if_captured
+
+            warn_if_captured(ev, url, case_ref)
         prepare("capture-metadata", "record")  # while the browser launches
         if own:
             capturer.ready()

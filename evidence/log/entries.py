@@ -49,6 +49,9 @@ ACTIONS = {
     "match.recorded": "a supplied image was compared with the captures of its case (OCR and perceptual hashes)",
     "wacz.exported": "the web archives (WARCs) of captures were exported as a WACZ package",
     "case.approved": "a supervisor approved the case's contents (its items' record hashes and its allegations)",
+    "item.derived": "an analysis of an item was kept (an OCR text layer, a recapture's difference image)",
+    "recapture.compared": "a post was captured again and compared with its earlier capture",
+    "recapture.scheduled": "how often a case's posts are recaptured was set",
 }
 
 

@@ -57,6 +57,8 @@ def _item(tx, e: dict, attach: dict) -> None:
     if post is not None:  # what the capture's metadata artifact (named in the record by hash) says of the post
         tx.insert_post(post_row(rec, e["case"], post))
         tx.index_text("post", rec["id"], e["case"], post_text(post))
+    if attach.get("ocr_text"):  # an OCR layer: the text its artifact (named in the record by hash) holds
+        tx.index_text("ocr", rec["id"], e["case"], attach["ocr_text"])
 
 
 def post_row(rec: dict, case_ref: str, post: dict) -> dict:
@@ -106,6 +108,7 @@ PROJECTED: dict[str, Callable[[Any, dict, dict], None]] = {
     "item.imported": _item,
     "item.captured": _item,
     "item.redacted": _item,
+    "item.derived": _item,
     "allegation.made": _allegation_made,
     "allegation.withdrawn": _allegation_withdrawn,
     "config.set": _setting,

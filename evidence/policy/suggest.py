@@ -371,18 +371,21 @@ def _author_bio(item) -> str | None:
     return None
 
 
-def suggest_for_item(item, catalogue: Catalogue | None = None) -> tuple[str, list[Suggestion]]:
-    """(the post text read, suggestions) for an evidence item; ("", []) when the item has no text."""
+def suggest_for_item(item, catalogue: Catalogue | None = None, *,
+                     ocr_text: str | None = None) -> tuple[str, list[Suggestion]]:
+    """(the post text read, suggestions) for an evidence item; ("", []) when the item has no text.
+
+    ``ocr_text`` (the item's OCR text layer) is read when the item has no post text: a supplied screenshot."""
     post = item.post() if hasattr(item, "post") else {}
-    text = post.get("text") or ""
+    text = post.get("text") or ocr_text or ""
     if not text:
         return "", []
     return text, suggest(text, catalogue, author=post.get("author_name"), author_bio=_author_bio(item))
 
 
-def suggest_view(item, policy: str | None = None) -> dict:
+def suggest_view(item, policy: str | None = None, *, ocr_text: str | None = None) -> dict:
     """What ``evidence suggest`` shows: the label, the item, the text read and the suggestions."""
     from .catalogue import load_catalogue
 
-    text, found = suggest_for_item(item, load_catalogue(policy))
+    text, found = suggest_for_item(item, load_catalogue(policy), ocr_text=ocr_text)
     return {"label": LABEL, "item": item.id, "kind": item.kind, "text": text, "suggestions": found}

@@ -30,6 +30,7 @@ def _expected_indexes(store) -> tuple[dict[str, dict], dict[tuple[str, str], str
             continue  # named by the record checks
         if rec.get("note"):
             texts[("note", r["id"])] = rec["note"]
+        _expect_ocr_text(root, rec, r["id"], texts)
         meta = next((a for a in rec.get("artifacts") or [] if a.get("role") == "metadata"), None)
         if rec.get("kind") != "capture" or meta is None:
             continue
@@ -55,6 +56,19 @@ def _expected_indexes(store) -> tuple[dict[str, dict], dict[tuple[str, str], str
             if summary:
                 texts[("allegation", ev["allegation_id"])] = summary
     return posts, texts
+
+
+def _expect_ocr_text(root: Path, rec: dict, item_id: str, texts: dict) -> None:
+    """An OCR layer item's text (its ``ocr`` artifact) is indexed for search as kind ``ocr``."""
+    art = next((a for a in rec.get("artifacts") or [] if a.get("role") == "ocr"), None)
+    if rec.get("kind") != "analysis" or art is None:
+        return
+    try:
+        text = _parse(artifact_path(root, art["sha256"]).read_bytes()).get("text")
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError, KeyError):
+        return  # named by the artifact checks
+    if isinstance(text, str) and text.strip():
+        texts[("ocr", item_id)] = text
 
 
 def check_indexes(store, report) -> None:

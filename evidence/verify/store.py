@@ -29,7 +29,7 @@ from .replay import compare, replay
 
 __all__ = ["Problem", "VerifyReport", "verify_store", "KeyRing"]
 
-INTAKE_ACTIONS = {"item.imported", "item.captured", "item.redacted"}
+INTAKE_ACTIONS = {"item.imported", "item.captured", "item.redacted", "item.derived"}
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ KEEP_MAX = 64 * 1024 * 1024
 BOMB_RATIO = 1000
 BOMB_MIN_SIZE = 1_000_000
 
-INTAKE_ACTIONS = {"item.imported", "item.captured", "item.redacted"}
+INTAKE_ACTIONS = {"item.imported", "item.captured", "item.redacted", "item.derived"}
 
 _FP_LINE = re.compile(r"^Signer key fingerprint:[ \t]*(sha256:[0-9a-f]{64})[ \t]*$", re.MULTILINE)
 _FP_LINE_LOOSE = re.compile(r"^Signer key fingerprint:(.*)$", re.MULTILINE)

@@ -20,7 +20,7 @@ from .context import INDEX, MANIFEST, _one_line, _str
 
 __all__ = ["FactChecks", "FactParser", "ITEM_ACTIONS"]
 
-ITEM_ACTIONS = ("item.imported", "item.captured", "item.redacted")
+ITEM_ACTIONS = ("item.imported", "item.captured", "item.redacted", "item.derived")
 INTAKE = ("item.imported", "item.captured")  # a redacted copy is shown only in a redacted pack
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
