@@ -9,10 +9,8 @@ in fields ending ``_utc`` (new fields) or named as in the signed record (``creat
 from __future__ import annotations
 
 __all__ = ["SCHEMA_OF", "allegation", "capture_batch", "case", "custody_entry", "item", "key_created", "keys",
-           "match", "pack", "search", "approval", "signed_record", "suggestions", "timeline"]
-
-
-           "match", "ocr_layers", "pack", "recapture_schedule", "recaptures", "search", "signed_record", "suggestions", "timeline"]
+           "match", "ocr_layers", "pack", "recapture_schedule", "recaptures", "search", "approval", "signed_record",
+           "suggestions", "timeline"]
 
 # command (as typed) -> schema under schemas/ (``<name>.schema.json``; ``$id`` ``urn:evidence:<name>:1``)
 SCHEMA_OF = {
