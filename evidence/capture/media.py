@@ -190,6 +190,9 @@ class _Fetcher:
         got = await self.get(url, "manifest")
         if got is None or depth > 3:
             return
+        if b"<SegmentTemplate" in got.data:
+            self._record(url, "segment", kept=False,
+                         error="segments a DASH SegmentTemplate addresses ($Number$, $Time$) are not fetched")
         for link in manifest_links(got.data, got.url):
             if _is_manifest(link):
                 await self.manifest(link, depth + 1)
