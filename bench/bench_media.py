@@ -7,7 +7,7 @@ media playlist, three segments). Chromium starts with ``--host-resolver-rules=MA
 and signed). After one discarded warm-up each, ``--rounds`` rounds alternate (order rotated each round):
 media off, media on, per page. Printed: median and best ms per capture and the ratio on/off per page.
 
-    .venv/bin/python bench/bench_media.py [--rounds N] [--workdir DIR --keep]
+    .venv/bin/python bench/bench_media.py [--rounds N | --quick] [--workdir DIR --keep]
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ RULES = ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=6)
+    ap.add_argument("--quick", action="store_true", help="2 rounds (as `make bench` runs it)")
     ap.add_argument("--workdir")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
+    if args.quick:
+        args.rounds = 2
     workdir = make_workdir(args.workdir, "evidence-bench-media-")
     ev = make_store(workdir, case=CASE, title="media bench")
     on = CaptureOptions(browser_args=RULES, timeout=30)

@@ -18,6 +18,7 @@ SCRIPTS = ["bench_verify_throughput.py", "bench_import_memory.py", "bench_verify
            "bench_bundle.py", "bench_merkle.py", "bench_ledger.py", "bench_search.py", "bench_wacz.py",
            "bench_pack_scale.py", "extract_accuracy.py", "bench_startup.py", "bench_key_workfactor.py",
            "analysis_figures.py"]
+SCRIPTS += ["bench_media.py"]  # the post's media kept at capture: on against off
 
 
 def main() -> int:

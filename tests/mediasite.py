@@ -37,6 +37,11 @@ HLS_PAGE = (b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>
             b'<meta property="og:title" content="Jo Bloggs on Chirp"></head><body><article><p>Watch this</p>'
             b'<video controls width="320" height="180" src="/hls/master.m3u8"></video></article></body></html>')
 
+MEMBER_PHOTO = jpeg((30, 160, 30))
+MEMBERS_PAGE = (b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Members post</title>'
+                b'<meta property="og:title" content="Members post"><meta property="og:image" content="/members/photo.jpg">'
+                b'</head><body><article><p>Only for members</p><img src="/members/photo.jpg"></article></body></html>')
+
 
 class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:
@@ -59,6 +64,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"gone", "text/plain") if srv.missing else self._send(200, PHOTO, "image/jpeg")
         if path.startswith(AVATAR_PREFIX):
             return self._send(200, AVATAR, "image/jpeg")
+        if path == "/members":
+            return self._send(200, MEMBERS_PAGE, "text/html; charset=utf-8")
+        if path == "/members/photo.jpg":  # only with the session's cookie
+            ok = "sid=member" in (self.headers.get("Cookie") or "")
+            return self._send(200, MEMBER_PHOTO, "image/jpeg") if ok else self._send(403, b"log in", "text/plain")
         if path == "/still":
             return self._send(200, b"<!DOCTYPE html><title>Still</title><h1>The same page twice</h1>", "text/html")
         if path == "/video":

@@ -12,7 +12,7 @@ import json
 from conftest import CASE
 from evidence.capture.media import host_allowed, manifest_links, manifest_urls
 from evidence.capture.options import CaptureOptions
-from mediasite import MASTER, PHOTO, PLAYLIST, POST_PATH, SEGMENTS, MediaSite
+from mediasite import MASTER, MEMBER_PHOTO, PHOTO, PLAYLIST, POST_PATH, SEGMENTS, MediaSite
 
 RULES = ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",)
 
@@ -82,6 +82,23 @@ def test_media_limit_and_no_media(ev):
         assert meta["media"]["over_limit"] is False  # 28 KB fits in 1 MB
         item, meta = _capture(ev, site.url(POST_PATH), keep_media=False)
         assert not _media(item) and meta["media"]["files"] == []
+
+
+def test_logged_in_session_applies_to_the_media(ev, tmp_path):
+    state = {"cookies": [{"name": "sid", "value": "member", "domain": "127.0.0.1", "path": "/", "expires": -1,
+                          "httpOnly": False, "secure": False, "sameSite": "Lax"}], "origins": []}
+    session = tmp_path / "state.json"
+    session.write_text(json.dumps(state))
+    with MediaSite() as site:
+        item, meta = _capture(ev, site.url("/members"), session=str(session), session_label="investigations account")
+        anon, _ = _capture(ev, site.url("/members"))
+    assert [a["sha256"] for a in _media(item)] == [_sha(MEMBER_PHOTO)]
+    cond = item.record["metadata"]["conditions"]
+    assert cond["logged_in"] is True and cond["session_label"] == "investigations account"
+    assert cond["post_media_loaded"] is True and "media-missing" not in item.flags
+    # without the session the same photo is refused (HTTP 403): said, not silent
+    assert not _media(anon) and {"media-missing", "post-media-not-loaded"} <= set(anon.flags)
+    assert anon.record["metadata"]["conditions"]["logged_in"] is False
 
 
 def test_duplicate_screenshot_is_flagged(ev):

@@ -55,7 +55,11 @@ def test_each_exhibit_printed_once_in_order(demo):
     assert [h for _, h in heads] == [e["id"] for e in m["exhibits"]]
     assert [n for n, _ in heads] == sorted(n for n, _ in heads)
     shown = sum(1 for e in m["exhibits"] if e["shown"])
-    assert pdf_images(demo["dir"] / "report.pdf") == shown  # each exhibit's image drawn once
+    # the post's images kept at capture (artifacts media-N) are shown under the screenshot
+    media = sum(1 for e in m["exhibits"] for a in e["artifacts"]
+                if a["role"].startswith("media-") and a["media_type"].startswith("image/"))
+    assert media >= 1  # the demo's photo of the letter
+    assert pdf_images(demo["dir"] / "report.pdf") == shown + media  # each exhibit's image drawn once
 
 
 def test_every_page_footed(demo):

@@ -151,9 +151,9 @@ class _Fetcher:
             self._record(url, kind, kept=False, error="not fetched: the media size limit was reached")
             return None
         if not host_allowed(url, self.rules):
-            self._record(url, kind, kept=False, error="blocked by the host rules in force")
+            self._record(url, kind, kept=False, error="not fetched: the host rules in force block or remap its host")
             return None
-        timeout = max(5_000.0, self.run.remaining_ms())
+        timeout = max(30_000.0, self.run.remaining_ms())  # a video may take longer than the page did
         try:
             resp = await self.run.context.request.get(url, timeout=timeout, max_redirects=10, fail_on_status_code=False)
             status = resp.status
@@ -190,6 +190,9 @@ class _Fetcher:
         got = await self.get(url, "manifest")
         if got is None or depth > 3:
             return
+        if b"<SegmentTemplate" in got.data:
+            self._record(url, "segment", kept=False,
+                         error="segments a DASH SegmentTemplate addresses ($Number$, $Time$) are not fetched")
         for link in manifest_links(got.data, got.url):
             if _is_manifest(link):
                 await self.manifest(link, depth + 1)
