@@ -224,6 +224,7 @@ class SyncCapturer:
         self._thread = threading.Thread(target=self._loop.run_forever, name="evidence-capture", daemon=True)
         self.capturer = Capturer(options, spares=spares, expected=expected)
         self._starting = None
+        self._closing = None
 
     def __enter__(self) -> "SyncCapturer":
         self.start()
@@ -262,8 +263,19 @@ class SyncCapturer:
         self.ready()
         return self._run(self.capturer.capture(url, options))
 
+    def begin_close(self) -> None:
+        """Start closing the browser and return at once (the caller stores the capture meanwhile)."""
+        if self._closing is None and not self._loop.is_closed() and self._thread.is_alive():
+            self._closing = asyncio.run_coroutine_threadsafe(self.capturer.close(), self._loop)
+
     def close(self) -> None:
         if self._loop.is_closed():
+            return
+        if self._closing is not None:
+            try:
+                self._closing.result()
+            finally:
+                self._stop()
             return
         if self._starting is not None:
             try:

@@ -51,10 +51,12 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
         except CaptureError as exc:
             _log_failure(ev, case_ref, url, exc)
             raise
+        if own:
+            capturer.begin_close()  # the browser shuts down while the capture is stored
+        return ev.item(keep(ev.log, pc, case_ref, note))
     finally:
         if own and capturer is not None:
             capturer.close()
-    return ev.item(keep(ev.log, pc, case_ref, note))
 
 
 def _check_batch(urls: list[str], concurrency: int) -> None:

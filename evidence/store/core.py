@@ -39,6 +39,13 @@ class Store:
         self.merkle_hook: MerkleHook | None = None
         self.posts_table = posts_table(conn)  # post_index (layout 2) or posts (a store not migrated)
 
+    def _query(self, sql: str, params=()) -> Iterator[dict]:
+        """Rows as dicts (what ``sqlite_utils.Database.query`` gives), without importing sqlite-utils."""
+        cur = self.conn.execute(sql, params)
+        keys = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(keys, row))
+
     @cached_property
     def db(self) -> "sqlite_utils.Database":
         """sqlite-utils over the connection, imported on first use (opening a store stays quick)."""
@@ -180,50 +187,50 @@ class Store:
 
     # ------------------------------------------------------------------ reading
     def _one(self, sql: str, params: tuple = ()) -> dict | None:
-        rows = list(self.db.query(sql, params))
+        rows = list(self._query(sql, params))
         return rows[0] if rows else None
 
     def key(self, fingerprint: str) -> dict | None:
         return self._one("SELECT * FROM keys WHERE fingerprint = ?", (fingerprint,))
 
     def keys(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM keys ORDER BY registered_utc, fingerprint"))
+        return list(self._query("SELECT * FROM keys ORDER BY registered_utc, fingerprint"))
 
     def case(self, ref: str) -> dict | None:
         return self._one("SELECT * FROM cases WHERE ref = ?", (ref,))
 
     def cases(self, status: str | None = None) -> list[dict]:
         if status:
-            return list(self.db.query("SELECT * FROM cases WHERE status = ? ORDER BY opened_utc, ref", (status,)))
-        return list(self.db.query("SELECT * FROM cases ORDER BY opened_utc, ref"))
+            return list(self._query("SELECT * FROM cases WHERE status = ? ORDER BY opened_utc, ref", (status,)))
+        return list(self._query("SELECT * FROM cases ORDER BY opened_utc, ref"))
 
     def item_counts(self) -> dict[str, int]:
-        return {r["case_ref"]: r["n"] for r in self.db.query("SELECT case_ref, count(*) AS n FROM items GROUP BY case_ref")}
+        return {r["case_ref"]: r["n"] for r in self._query("SELECT case_ref, count(*) AS n FROM items GROUP BY case_ref")}
 
     def item(self, item_id: str) -> dict | None:
         return self._one("SELECT * FROM items WHERE id = ?", (item_id,))
 
     def items_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
-        return list(self.db.query("SELECT id, case_ref FROM items WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+        return list(self._query("SELECT id, case_ref FROM items WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
                                   (like_prefix(prefix), limit)))
 
     def items(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
-            return list(self.db.query("SELECT * FROM items ORDER BY created_utc, id"))
-        return list(self.db.query("SELECT * FROM items WHERE case_ref = ? ORDER BY created_utc, id", (case_ref,)))
+            return list(self._query("SELECT * FROM items ORDER BY created_utc, id"))
+        return list(self._query("SELECT * FROM items WHERE case_ref = ? ORDER BY created_utc, id", (case_ref,)))
 
     def derived_items(self, item_id: str) -> list[dict]:
-        return list(self.db.query("SELECT * FROM items WHERE derived_from = ? ORDER BY created_utc, id", (item_id,)))
+        return list(self._query("SELECT * FROM items WHERE derived_from = ? ORDER BY created_utc, id", (item_id,)))
 
     def artifacts_of(self, item_id: str) -> list[dict]:
-        return list(self.db.query("SELECT * FROM artifacts WHERE item_id = ? ORDER BY rowid", (item_id,)))
+        return list(self._query("SELECT * FROM artifacts WHERE item_id = ? ORDER BY rowid", (item_id,)))
 
     def all_artifacts(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM artifacts ORDER BY item_id, rowid"))
+        return list(self._query("SELECT * FROM artifacts ORDER BY item_id, rowid"))
 
     def policy_hashes(self) -> list[str]:
         """SHA-256 tags of the policy catalogues allegations cite (kept in the artifact folder)."""
-        return [r["h"] for r in self.db.query("SELECT DISTINCT policy_sha256 AS h FROM allegations ORDER BY h")]
+        return [r["h"] for r in self._query("SELECT DISTINCT policy_sha256 AS h FROM allegations ORDER BY h")]
 
     def custody(self, *, case_ref: str | None = None, item_id: str | None = None, actions: tuple[str, ...] = (),
                 after: int = 0, limit: int | None = None) -> list[dict]:
@@ -240,13 +247,13 @@ class Store:
         sql = "SELECT * FROM custody WHERE " + " AND ".join(where) + " ORDER BY seq"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return list(self.db.query(sql, tuple(params)))
+        return list(self._query(sql, tuple(params)))
 
     def iter_custody(self, batch: int = 5000) -> Iterator[dict]:
         """Every custody row in sequence order, in batches (for a log of any length)."""
         last = -1
         while True:
-            rows = list(self.db.query("SELECT * FROM custody WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)))
+            rows = list(self._query("SELECT * FROM custody WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)))
             if not rows:
                 return
             yield from rows
@@ -276,34 +283,34 @@ class Store:
             yield {"level": level, "idx": idx, "hash": h}
 
     def checkpoints(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM checkpoints ORDER BY size"))
+        return list(self._query("SELECT * FROM checkpoints ORDER BY size"))
 
     def latest_checkpoint(self) -> dict | None:
         return self._one("SELECT * FROM checkpoints ORDER BY size DESC LIMIT 1")
 
     def allegations(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
-            return list(self.db.query("SELECT * FROM allegations ORDER BY created_utc, id"))
-        return list(self.db.query("SELECT * FROM allegations WHERE case_ref = ? ORDER BY created_utc, id", (case_ref,)))
+            return list(self._query("SELECT * FROM allegations ORDER BY created_utc, id"))
+        return list(self._query("SELECT * FROM allegations WHERE case_ref = ? ORDER BY created_utc, id", (case_ref,)))
 
     def allegation(self, allegation_id: str) -> dict | None:
         return self._one("SELECT * FROM allegations WHERE id = ?", (allegation_id,))
 
     def allegations_by_prefix(self, prefix: str, limit: int = 5) -> list[dict]:
-        return list(self.db.query("SELECT id FROM allegations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+        return list(self._query("SELECT id FROM allegations WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
                                   (like_prefix(prefix), limit)))
 
     def allegation_events(self, allegation_id: str | None = None) -> list[dict]:
         if allegation_id is None:
-            return list(self.db.query("SELECT * FROM allegation_events ORDER BY created_utc, id"))
-        return list(self.db.query("SELECT * FROM allegation_events WHERE allegation_id = ? ORDER BY created_utc, id",
+            return list(self._query("SELECT * FROM allegation_events ORDER BY created_utc, id"))
+        return list(self._query("SELECT * FROM allegation_events WHERE allegation_id = ? ORDER BY created_utc, id",
                                   (allegation_id,)))
 
     def posts(self, case_ref: str | None = None) -> list[dict]:
         if case_ref is None:
-            return list(self.db.query(f"SELECT * FROM {self.posts_table} ORDER BY captured_utc, item_id"))
-        return list(self.db.query(f"SELECT * FROM {self.posts_table} WHERE case_ref = ? ORDER BY captured_utc, item_id",
-                                  (case_ref,)))
+            return list(self._query(f"SELECT * FROM {self.posts_table} ORDER BY captured_utc, item_id"))
+        return list(self._query(f"SELECT * FROM {self.posts_table} WHERE case_ref = ? ORDER BY captured_utc, item_id",
+                                (case_ref,)))
 
     def checkpoint_wal(self) -> Path:
         """Move what the write-ahead log holds into the database file (so a reader that ignores the WAL, such
@@ -320,7 +327,7 @@ class Store:
         Not run (nothing to say) on a read-only store or while another process writes."""
         problems = []
         for fts in ("post_index_fts", "search_index_fts"):
-            if not self.db[fts].exists() or self.read_only:
+            if self.read_only or not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (fts,)).fetchone():
                 continue
             try:  # a no-op "insert" that FTS5 answers with SQLITE_CORRUPT_VTAB when the index is wrong
                 self.conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
@@ -332,7 +339,7 @@ class Store:
         return problems
 
     def search_rows(self) -> list[dict]:
-        return list(self.db.query("SELECT kind, ref, case_ref, text FROM search_index ORDER BY kind, ref"))
+        return list(self._query("SELECT kind, ref, case_ref, text FROM search_index ORDER BY kind, ref"))
 
     def search(self, terms: list[str], *, case_ref: str | None = None, limit: int = 20) -> list[dict]:
         """Full-text search (FTS5, porter stemming): every term must occur; best matches first, with a snippet."""
@@ -346,14 +353,14 @@ class Store:
             params.append(case_ref)
         sql += " ORDER BY rank LIMIT ?"
         params.append(limit)
-        return list(self.db.query(sql, params))
+        return list(self._query(sql, params))
 
     def setting(self, key: str) -> str | None:
         row = self._one("SELECT value FROM settings WHERE key = ?", (key,))
         return row["value"] if row else None
 
     def settings(self) -> dict[str, str]:
-        return {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM settings ORDER BY key")}
+        return {r["key"]: r["value"] for r in self._query("SELECT key, value FROM settings ORDER BY key")}
 
     def timestamps(self, *, status: str | None = None, subject: str | None = None) -> list[dict]:
         where, params = [], []
@@ -364,7 +371,7 @@ class Store:
             where.append("subject = ?")
             params.append(subject)
         sql = "SELECT * FROM timestamps" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY requested_utc"
-        return list(self.db.query(sql, tuple(params)))
+        return list(self._query(sql, tuple(params)))
 
     def table_counts(self) -> dict[str, int]:
         return {t: self.db[t].count for t in ("keys", "cases", "items", "artifacts", "custody", "allegations",
