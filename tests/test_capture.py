@@ -80,7 +80,7 @@ def test_capture_every_artifact(ready, run, site):
     rec = item_of(run, r)
     assert "Jo Bloggs" in r.out and "Hello world" in r.out and "2026-11-19T22:41:07Z" in r.out
     roles = [a["role"] for a in rec["artifacts"]]
-    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "warc", "metadata"]
+    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "warc", "layout", "metadata"]
     assert schema_errors(rec, "record") == []
     assert rec["kind"] == "capture" and rec["note"] == "reported by email"
     assert rec["source"]["url"] == site.url("/post") and rec["source"]["http_status"] == 200
