@@ -21,6 +21,7 @@ from ..errors import InputError, IntegrityError
 from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
+from .investigation import ensure_matches, investigation_context
 from .report import print_pdf, render_report
 
 __all__ = ["build_pack", "AUDIENCES"]
@@ -98,7 +99,7 @@ class _Builder:
         self.redacted = redacted
         self.policy = policy
         items = ev.items(self.ref)
-        self.originals = [it for it in items if it.kind != "redaction"]
+        self.originals = [it for it in items if it.kind not in ("redaction", "analysis")]
         self.redactions: dict[str, list] = {}
         for it in items:
             if it.kind == "redaction" and it.derived_from:
@@ -327,6 +328,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     out = Path(out)
     _check_out(out, force)
     _require_verified(ev, case)
+    unmatched = ensure_matches(ev, case)  # signed before the pack's entries are gathered
     b = _Builder(ev, case, redacted=redacted, policy=policy)
     b.add_exhibits()
     b.add_policies()
@@ -334,6 +336,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     b.add_custody()
     b.add_keys()
     ctx = b.report_context(pdf, out.name)
+    ctx["investigation"] = investigation_context(ev, b, unmatched)
     render_report(b.pack, ctx)
     if pdf:
         b.pack.add("report.pdf", print_pdf(b.pack, b.as_of, browser_path))
