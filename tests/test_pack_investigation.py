@@ -52,6 +52,7 @@ def test_report_says_which_capture_each_screenshot_shows(ev, site, tmp_path):  #
     for what in ("published", "captured", "supplied file taken in", "recaptured: found still there", "alleged"):
         assert what in tl, what
     assert len(ev.custody(case=CASE, actions=("match.recorded",))) == 3
+    assert all(ev.ocr_layer(s.id) for s in shots)  # matching kept each supplied image's text layer
     report = evidence.verify_pack(out)
     assert report.ok, [str(p) for p in report.problems]
 
