@@ -169,3 +169,20 @@ def test_timeline_shows_recaptures(ev, site):
     assert any(w.startswith("post by Jo Bloggs published") for w in whats)
     assert any(w.startswith("recaptured: found edited") for w in whats)
     assert any(w.startswith("recaptured: found gone (HTTP 404)") for w in whats), whats
+
+
+def test_timeline_lists_alleged_withdrawn_redacted_disclosed(ev, tmp_path):
+    from conftest import make_png
+
+    shot = ev.import_files([make_png(tmp_path / "s.png", size=(200, 100))], case=CASE, received_from="complainant",
+                           received_at="2026-11-20T09:14Z")[0]
+    ev.redact(shot.id, regions=["0,0,20,20"], reason="third-party name")
+    a = ev.allege(case=CASE, clause="6.1", evidence=[shot.id], summary="a threat")
+    ev.withdraw_allegation(a["id"], reason="complainant withdrew")
+    ev.build_pack(case=CASE, out=tmp_path / "p.zip", pdf=False)
+    events = [e["event"] for e in ev.timeline(CASE)]
+    for action in ("item.imported", "item.redacted", "allegation.made", "allegation.withdrawn", "bundle.built"):
+        assert action in events, (action, events)
+    whats = " | ".join(e["what"] for e in ev.timeline(CASE))
+    assert "redacted copy made" in whats and "allegation withdrawn: clause 6.1 (complainant withdrew)" in whats
+    assert "pack disclosed to the panel" in whats
