@@ -72,6 +72,12 @@ def test_each_verdict_is_signed(ev, site):
     media = ev.recapture(same["later"], options=LOOPBACK)
     assert media["verdict"] == "media changed" and not media["text_changed"], media
 
+    site.state["body"] = post_page(text=TEXT, extra='<img src="/pic.png">').replace(
+        b'<meta name="author"', b'<meta property="og:image" content="/other.png"><meta name="author"')
+    swapped = ev.recapture(media["later"], options=LOOPBACK)
+    assert swapped["verdict"] == "media changed" and "/other.png" in swapped["reasons"][0], swapped["reasons"]
+    site.state["body"] = post_page(text=TEXT, extra='<img src="/pic.png">')
+
     site.state["body"] = post_page(text=TEXT.replace("tomorrow", "tonight"), extra='<img src="/pic.png">')
     edited = ev.recapture(media["later"], options=LOOPBACK)
     assert edited["verdict"] == "edited", edited
@@ -90,8 +96,8 @@ def test_each_verdict_is_signed(ev, site):
 
     entries = ev.custody(case=CASE, actions=("recapture.compared",))
     assert [e.entry["details"]["verdict"] for e in entries] == \
-        ["still there", "media changed", "edited", "gone", "gone", "gone", "gone"]
-    assert [r["verdict"] for r in ev.recaptures(CASE)][:3] == ["still there", "media changed", "edited"]
+        ["still there", "media changed", "media changed", "edited", "gone", "gone", "gone", "gone"]
+    assert [r["verdict"] for r in ev.recaptures(CASE)][:4] == ["still there", "media changed", "media changed", "edited"]
     report = ev.verify()
     assert report.ok, [str(p) for p in report.problems]
 
