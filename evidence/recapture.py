@@ -239,10 +239,13 @@ def comparisons(ev, case: str) -> list[dict]:
             for e in ev.custody(case=case, actions=("recapture.compared",))]
 
 
-def warn_if_captured(ev, url: str, case_ref: str) -> None:
-    """Tell the user (``ev.warnings``) when ``url`` was already captured in the case, and how to compare."""
+def warn_if_captured(ev, urls: list[str], case_ref: str) -> None:
+    """Tell the user (``ev.warnings``) of each of ``urls`` already captured in the case, and how to compare."""
+    seen = {}
     for it in ev.items(case_ref):
-        if it.kind == "capture" and it.record["source"].get("url") == url:
-            ev.warnings.append(f"{url} was already captured in case {case_ref} (item {it.id}); to see what changed "
-                               f"since, use `evidence recapture {it.id}`")
-            return
+        if it.kind == "capture" and it.record["source"].get("type") == "web":
+            seen.setdefault(it.record["source"].get("url"), it.id)
+    for url in dict.fromkeys(urls):
+        if url in seen:
+            ev.warnings.append(f"{url} was already captured in case {case_ref} (item {seen[url]}); to see what changed "
+                               f"since, use `evidence recapture {seen[url]}`")

@@ -192,3 +192,10 @@ def test_timeline_lists_alleged_withdrawn_redacted_disclosed(ev, tmp_path):
     whats = " | ".join(e["what"] for e in ev.timeline(CASE))
     assert "redacted copy made" in whats and "allegation withdrawn: clause 6.1 (complainant withdrew)" in whats
     assert "pack disclosed to the panel" in whats
+
+
+def test_batch_capture_warns_too(ev, site):
+    first = ev.capture(site.url, case=CASE, options=LOOPBACK)
+    ev.warnings.clear()
+    ev.capture_many([site.url], case=CASE, options=LOOPBACK)
+    assert any(f"evidence recapture {first.id}" in w for w in ev.warnings), ev.warnings
