@@ -1,7 +1,8 @@
 """Approval of a case's contents by a supervisor (ACPO principle 4: a person in charge answers for the evidence).
 
 ``evidence approve --case REF`` writes one signed custody entry, ``case.approved``, naming exactly what was
-approved: every item of the case by its signed record hash, and every allegation by its id and status, with
+approved: every item of the case by its signed record hash (but the tool's ``analysis`` items: OCR text
+layers and difference images, made again whenever missing), and every allegation by its id and status, with
 the SHA-256 of that list (canonical JSON) as ``contents_sha256``. A pack built later shows the approval only
 if the case still holds exactly those contents; ``bundle --require-approval`` refuses otherwise. An approval
 given before evidence was added, redacted or an allegation made or withdrawn does not cover the new state:
@@ -27,9 +28,15 @@ __all__ = ["APPROVER_ROLE", "case_contents", "approve_case", "approval_state"]
 APPROVER_ROLE = "supervisor"
 
 
+def _evidence(ev, ref: str) -> list:
+    """The case's items but its ``analysis`` items (OCR text layers, difference images): those are the tool's
+    own readings of evidence, made again when missing (e.g. by a pack), and not evidence a supervisor approves."""
+    return [it for it in ev.items(ref) if it.kind != "analysis"]
+
+
 def case_contents(ev, ref: str) -> dict:
     """What an approval covers: the case's items (record hashes) and allegations (status), sorted by id."""
-    items = sorted(({"id": it.id, "record_hash": it.record_hash} for it in ev.items(ref)), key=lambda x: x["id"])
+    items = sorted(({"id": it.id, "record_hash": it.record_hash} for it in _evidence(ev, ref)), key=lambda x: x["id"])
     allegations = sorted(({"id": a["id"], "status": a["status"]} for a in ev.allegations(ref)),
                          key=lambda x: x["id"])
     contents = {"items": items, "allegations": allegations}
@@ -38,7 +45,7 @@ def case_contents(ev, ref: str) -> dict:
 
 def _authors(ev, ref: str) -> set[str]:
     """Fingerprints of everyone who signed an item record or an allegation record of the case."""
-    signers = {it.signer for it in ev.items(ref)}
+    signers = {it.signer for it in _evidence(ev, ref)}
     signers |= {r["signer"] for a in ev.allegations(ref) for r in a["records"]}
     return signers
 

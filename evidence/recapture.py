@@ -7,7 +7,8 @@ appends a signed ``recapture.compared`` custody entry naming both items and the 
 
 ``still there``   the post's text is the same and the page looks the same
 ``edited``        the post's text changed
-``media changed`` the text is the same but the picture changed (hash distance or changed pixels)
+``media changed`` the text is the same but the post's media URLs changed, or the picture changed (hash
+                  distance or changed pixels)
 ``gone``          HTTP 404 or 410, a "post removed" / suspended-account page, or a login wall that the
                   earlier capture did not meet
 
@@ -88,6 +89,11 @@ def verdict_of(before, after, cmp: dict) -> tuple[str, list[str]]:
         return "gone", reasons
     if cmp["text_changed"]:
         return "edited", ["the post's text changed"]
+    was, now = before.post().get("media_urls") or [], after.post().get("media_urls") or []
+    if set(was) != set(now):
+        gone_media, new_media = sorted(set(was) - set(now)), sorted(set(now) - set(was))
+        return "media changed", [f"the post's media changed ({len(gone_media)} removed, {len(new_media)} added: "
+                                 + ", ".join([f"-{u}" for u in gone_media] + [f"+{u}" for u in new_media])[:600] + ")"]
     size = max(1, cmp["after"]["width"] * cmp["after"]["height"])
     if cmp["hash_distance"] >= MEDIA_DISTANCE or cmp["changed_pixels"] / size >= MEDIA_PIXELS or cmp["size_changed"]:
         return "media changed", [f"the page looks different (hash distance {cmp['hash_distance']}, "
@@ -233,10 +239,13 @@ def comparisons(ev, case: str) -> list[dict]:
             for e in ev.custody(case=case, actions=("recapture.compared",))]
 
 
-def warn_if_captured(ev, url: str, case_ref: str) -> None:
-    """Tell the user (``ev.warnings``) when ``url`` was already captured in the case, and how to compare."""
+def warn_if_captured(ev, urls: list[str], case_ref: str) -> None:
+    """Tell the user (``ev.warnings``) of each of ``urls`` already captured in the case, and how to compare."""
+    seen = {}
     for it in ev.items(case_ref):
-        if it.kind == "capture" and it.record["source"].get("url") == url:
-            ev.warnings.append(f"{url} was already captured in case {case_ref} (item {it.id}); to see what changed "
-                               f"since, use `evidence recapture {it.id}`")
-            return
+        if it.kind == "capture" and it.record["source"].get("type") == "web":
+            seen.setdefault(it.record["source"].get("url"), it.id)
+    for url in dict.fromkeys(urls):
+        if url in seen:
+            ev.warnings.append(f"{url} was already captured in case {case_ref} (item {seen[url]}); to see what changed "
+                               f"since, use `evidence recapture {seen[url]}`")

@@ -72,6 +72,12 @@ def test_each_verdict_is_signed(ev, site):
     media = ev.recapture(same["later"], options=LOOPBACK)
     assert media["verdict"] == "media changed" and not media["text_changed"], media
 
+    site.state["body"] = post_page(text=TEXT, extra='<img src="/pic.png">').replace(
+        b'<meta name="author"', b'<meta property="og:image" content="/other.png"><meta name="author"')
+    swapped = ev.recapture(media["later"], options=LOOPBACK)
+    assert swapped["verdict"] == "media changed" and "/other.png" in swapped["reasons"][0], swapped["reasons"]
+    site.state["body"] = post_page(text=TEXT, extra='<img src="/pic.png">')
+
     site.state["body"] = post_page(text=TEXT.replace("tomorrow", "tonight"), extra='<img src="/pic.png">')
     edited = ev.recapture(media["later"], options=LOOPBACK)
     assert edited["verdict"] == "edited", edited
@@ -90,8 +96,8 @@ def test_each_verdict_is_signed(ev, site):
 
     entries = ev.custody(case=CASE, actions=("recapture.compared",))
     assert [e.entry["details"]["verdict"] for e in entries] == \
-        ["still there", "media changed", "edited", "gone", "gone", "gone", "gone"]
-    assert [r["verdict"] for r in ev.recaptures(CASE)][:3] == ["still there", "media changed", "edited"]
+        ["still there", "media changed", "media changed", "edited", "gone", "gone", "gone", "gone"]
+    assert [r["verdict"] for r in ev.recaptures(CASE)][:4] == ["still there", "media changed", "media changed", "edited"]
     report = ev.verify()
     assert report.ok, [str(p) for p in report.problems]
 
@@ -169,3 +175,27 @@ def test_timeline_shows_recaptures(ev, site):
     assert any(w.startswith("post by Jo Bloggs published") for w in whats)
     assert any(w.startswith("recaptured: found edited") for w in whats)
     assert any(w.startswith("recaptured: found gone (HTTP 404)") for w in whats), whats
+
+
+def test_timeline_lists_alleged_withdrawn_redacted_disclosed(ev, tmp_path):
+    from conftest import make_png
+
+    shot = ev.import_files([make_png(tmp_path / "s.png", size=(200, 100))], case=CASE, received_from="complainant",
+                           received_at="2026-11-20T09:14Z")[0]
+    ev.redact(shot.id, regions=["0,0,20,20"], reason="third-party name")
+    a = ev.allege(case=CASE, clause="6.1", evidence=[shot.id], summary="a threat")
+    ev.withdraw_allegation(a["id"], reason="complainant withdrew")
+    ev.build_pack(case=CASE, out=tmp_path / "p.zip", pdf=False)
+    events = [e["event"] for e in ev.timeline(CASE)]
+    for action in ("item.imported", "item.redacted", "allegation.made", "allegation.withdrawn", "bundle.built"):
+        assert action in events, (action, events)
+    whats = " | ".join(e["what"] for e in ev.timeline(CASE))
+    assert "redacted copy made" in whats and "allegation withdrawn: clause 6.1 (complainant withdrew)" in whats
+    assert "pack disclosed to the panel" in whats
+
+
+def test_batch_capture_warns_too(ev, site):
+    first = ev.capture(site.url, case=CASE, options=LOOPBACK)
+    ev.warnings.clear()
+    ev.capture_many([site.url], case=CASE, options=LOOPBACK)
+    assert any(f"evidence recapture {first.id}" in w for w in ev.warnings), ev.warnings

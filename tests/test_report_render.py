@@ -106,9 +106,9 @@ def test_nothing_clipped_and_no_page_of_spilled_lines(demo):
 def test_page_count_is_what_the_content_needs(demo):
     m = demo["manifest"]
     n = len(demo["pages"])
-    # cover, contents, allegations; one page per exhibit; declaration, approval and disclosures (2);
-    # appendices (files, custody, keys, glossary)
-    assert n <= 3 + len(m["exhibits"]) + 2 + 5, n
+    # cover, contents, allegations; one page per exhibit; supplied screenshots/recaptures and the timeline (2);
+    # declaration, approval and disclosures (2); appendices (files, custody, keys, glossary)
+    assert n <= 3 + len(m["exhibits"]) + 2 + 2 + 5, n
 
 
 def test_facts_in_the_html_equal_the_signed_values(demo):

@@ -165,7 +165,12 @@ def match_candidates_of_case(ev, item_id: str, *, lang: str = "eng", limit: int 
         shots = [cap.path(r) for r in ("screenshot_viewport", "screenshot") if r in roles]
         if shots:
             cands.append(Candidate(cap.id, shots, texts.get(cap.id)))
-    layer = _stored_layer(ev, item, art, lang) or ocr_image(item.path(art["role"]), lang=lang)
+    layer = _stored_layer(ev, item, art, lang)
+    if layer is None and art["role"] == "original" and not ev.read_only and ev.case(item.case_ref)["status"] == "open":
+        ev.ocr(item.id, lang=lang)  # keep the text layer (a derived item) for search, suggest and redaction
+        layer = _stored_layer(ev, item, art, lang)
+    if layer is None:
+        layer = ocr_image(item.path(art["role"]), lang=lang)
     res = match_image(item.path(art["role"]), cands, ocr_text=layer["text"], limit=limit)
     res.update(item=item.id, case=item.case_ref, captures=len(cands),
                image={"role": art["role"], "sha256": art["sha256"]},

@@ -42,7 +42,7 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
         if not (note or "").startswith("recapture of "):
             from ..recapture import warn_if_captured
 
-            warn_if_captured(ev, url, case_ref)
+            warn_if_captured(ev, [url], case_ref)
         prepare("capture-metadata", "record")  # while the browser launches
         if own:
             capturer.ready()
@@ -89,6 +89,9 @@ def capture_many(ev, urls: list[str], *, case: str, options: CaptureOptions | No
     options = (options or CaptureOptions()).check()
     case_ref = require_open_case(ev.store, case)["ref"]
     ev.log.signer()
+    from ..recapture import warn_if_captured
+
+    warn_if_captured(ev, [validate_url(u) for u in urls], case_ref)
     store_lock = threading.Lock()  # one writer at a time on the store's connection
 
     def store(pc) -> Item:

@@ -26,6 +26,7 @@ from .proofs import custody_proofs, record_timestamps
 from .redacted import names_term, pack_terms, scan_pack, scrub
 from .webarchive import add_wacz
 from .disclosure import approval_for_pack, pack_facts
+from .investigation import ensure_matches, investigation_context
 from .report import add_pdf, render_report
 
 __all__ = ["build_pack", "AUDIENCES"]
@@ -110,7 +111,7 @@ class _Builder:
         self.redacted = redacted
         self.policy = policy
         items = ev.items(self.ref)
-        self.originals = [it for it in items if it.kind != "redaction"]
+        self.originals = [it for it in items if it.kind not in ("redaction", "analysis")]
         self.redactions: dict[str, list] = {}
         for it in items:
             if it.kind == "redaction" and it.derived_from:
@@ -367,6 +368,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
     _require_verified(ev, case)
     recipient = " ".join(recipient.split()) if recipient and recipient.strip() else None
     approval = approval_for_pack(ev, ev.case(case)["ref"], require_approval)
+    unmatched = ensure_matches(ev, case)  # signed before the pack's entries are gathered (analysis, not approved)
     b = _Builder(ev, case, redacted=redacted, policy=policy)
     b.add_exhibits()
     b.add_policies()
@@ -377,6 +379,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
                         b.as_of) if with_wacz else None  # issue 13: the exhibits' WACZ, web/<case>.wacz
     try:
         ctx = b.report_context(pdf, out.name)
+        ctx["investigation"] = investigation_context(ev, b, unmatched)
         ctx.update(pack_facts(b, approval, audience, recipient))  # approval, disclosures, declaration, policy in force
         render_report(b.pack, ctx)
         if pdf:
