@@ -59,3 +59,19 @@ def test_report_says_which_capture_each_screenshot_shows(ev, site, tmp_path):  #
     again = tmp_path / "again.zip"  # the matches are made once: a second pack adds none
     ev.build_pack(case=CASE, out=again, pdf=False)
     assert len(ev.custody(case=CASE, actions=("match.recorded",))) == 3
+
+
+def test_a_capture_added_later_is_matched_at_the_next_pack(ev, site, tmp_path):  # noqa: F811
+    ev.capture(f"{site}/post-1.html", case=CASE, options=LOOPBACK)
+    ev.open_case("OTHER-1", title="another case")
+    post2 = ev.capture(f"{site}/post-2.html", case="OTHER-1", options=LOOPBACK)
+    shot = ev.import_files([complainant_copy(post2.path("screenshot_viewport"), tmp_path / "later.jpg")],
+                           case=CASE, received_from="complainant", received_at="2026-11-20T09:14Z")[0]
+    ev.build_pack(case=CASE, out=tmp_path / "one.zip", pdf=False)
+    assert ev.custody(item=shot.id, actions=("match.recorded",))[-1].entry["details"]["label"] == "no match"
+    later = ev.capture(f"{site}/post-2.html", case=CASE, options=LOOPBACK)  # the post found and captured
+    ev.build_pack(case=CASE, out=tmp_path / "two.zip", pdf=False)
+    d = ev.custody(item=shot.id, actions=("match.recorded",))[-1].entry["details"]
+    assert d["best"] == later.id and d["label"] == "same post", d["ranked"]
+    html = zipfile.ZipFile(tmp_path / "two.zip").read("index.html").decode()
+    assert re.search(r'id="screenshot-E2".*?same post as <a href="#exhibit-E3">Exhibit E3</a>', html, re.S)

@@ -21,7 +21,7 @@ def _supplied_images(ev, ref: str) -> list:
 
 
 def ensure_matches(ev, case: str) -> dict[str, str]:
-    """Match every supplied image of ``case`` that has no ``match.recorded`` entry yet (logged). Returns
+    """Match every supplied image of ``case`` not matched since the case's newest capture (logged). Returns
     item id -> why it could not be matched (Tesseract missing, no capture...), for those that failed."""
     failed: dict[str, str] = {}
     if ev.read_only:
@@ -30,9 +30,11 @@ def ensure_matches(ev, case: str) -> dict[str, str]:
     if ev.case(ref)["status"] != "open":
         return failed
     captures = [it for it in ev.items(ref) if it.kind == "capture"]
+    newest = max((c.created_utc for c in captures), default="")
     for it in _supplied_images(ev, ref):
-        if ev.custody(item=it.id, actions=("match.recorded",)) or not captures:
-            continue
+        done = ev.custody(item=it.id, actions=("match.recorded",))
+        if not captures or (done and done[-1].time_utc >= newest):
+            continue  # matched since the last capture was added: the signed result still holds
         try:
             ev.match(it.id)
         except EvidenceError as exc:
