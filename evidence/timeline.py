@@ -24,6 +24,8 @@ _FROM_LOG = {
     "recapture.compared": "recaptured",
     "recapture.scheduled": "recapture schedule set",
     "match.recorded": "supplied screenshot matched",
+    "case.approved": "approved",
+    "wacz.exported": "exported as a web archive (WACZ)",
 }
 
 
@@ -60,6 +62,10 @@ def _label(entry) -> str:
         return f"{what}: {d.get('label')}" + (f" (capture {d.get('best')})" if d.get("best") else "")
     if action == "recapture.scheduled":
         return f"{what}: every {d.get('every')}"
+    if action == "case.approved":
+        by = entry.entry.get("actor") or {}
+        return (f"{what} by {by.get('name') or 'unknown'} ({by.get('role') or 'no role'}): "
+                f"{len(d.get('items') or [])} items, {len(d.get('allegations') or [])} allegations")
     if action == "capture.failed":
         return f"{what}: {d.get('url')}: {d.get('error')}"
     return what

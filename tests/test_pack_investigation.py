@@ -75,3 +75,22 @@ def test_a_capture_added_later_is_matched_at_the_next_pack(ev, site, tmp_path): 
     assert d["best"] == later.id and d["label"] == "same post", d["ranked"]
     html = zipfile.ZipFile(tmp_path / "two.zip").read("index.html").decode()
     assert re.search(r'id="screenshot-E2".*?same post as <a href="#exhibit-E3">Exhibit E3</a>', html, re.S)
+
+
+def test_an_approval_survives_the_packs_own_matching_and_shows_in_the_timeline(ev, site, run, tmp_path):  # noqa: F811
+    import evidence
+    from conftest import PASSPHRASE
+    from test_approval import _key
+
+    post = ev.capture(f"{site}/post-1.html", case=CASE, options=LOOPBACK)
+    ev.import_files([complainant_copy(post.path("screenshot_viewport"), tmp_path / "from-phone.jpg")], case=CASE,
+                    received_from="complainant", received_at="2026-11-20T09:14Z")
+    sup = _key(tmp_path, run, "S. Supervisor", "supervisor")
+    with evidence.Evidence.open(key_file=sup, passphrase=PASSPHRASE.encode()) as boss:
+        assert boss.approve_case(CASE, note="checked")["current"]
+    assert not ev.custody(case=CASE, actions=("match.recorded",))  # not matched before the pack
+    ev.build_pack(case=CASE, out=tmp_path / "p.zip", pdf=False, require_approval=True)
+    assert ev.custody(case=CASE, actions=("match.recorded",))  # the pack matched it (an analysis item) ...
+    assert ev.approval(CASE)["current"]  # ... which the approval does not need to cover
+    approved = [e for e in ev.timeline(CASE) if e["event"] == "case.approved"]
+    assert len(approved) == 1 and approved[0]["what"] == "approved by S. Supervisor (supervisor): 2 items, 0 allegations"

@@ -65,6 +65,14 @@ class PackFiles:
             weakref.finalize(self, shutil.rmtree, self._tmp, True)
         return self._tmp
 
+    def close(self) -> None:
+        """Remove the private folder now (files in it, such as the PDF, are gone once the zip is written)."""
+        if self._tmp is not None:
+            import shutil
+
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
     def paths(self) -> list[str]:
         return sorted([*self.small, *self.big])
 

@@ -390,6 +390,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
             scan_pack(b.pack, b.terms)  # refuses (RedactionLeak), naming every place, if a term is left anywhere
         digest, size = write_zip(b.pack, out, force=force)
     finally:
+        b.pack.close()  # the PDF made for the pack, gone whether or not the pack was written
         if wacz_tmp:
             shutil.rmtree(wacz_tmp, ignore_errors=True)
     live = [a for a in b.allegations if a["status"] != "withdrawn"]
