@@ -14,7 +14,8 @@ included), on the same loopback pages, alternated A B A B in one run:
           content(), close context);
    tool   ``python -m evidence capture --from-file urls.txt --concurrency C``.
 
-Both use the same Chromium executable (``find_browser``) with the same flags (``launch_args``, the
+Both run with byte-code caches written, as for an installed package (PYTHONDONTWRITEBYTECODE is unset for
+them; the discarded warm-up writes the caches). Both use the same Chromium executable (``find_browser``) with the same flags (``launch_args``, the
 sandbox setting and ``--host-resolver-rules`` so nothing leaves loopback). The pages are the saved
 posts of tests/data served by bench_capture's static server (every response unique). Printed: the
 medians, the ratio tool/bare (goals from issue 11: <= 1.2 per process, <= 1.35 per batch).
@@ -136,6 +137,9 @@ def main() -> int:
         env = dict(os.environ, EVIDENCE_STORE=str(work / "store"), EVIDENCE_KEY=str(work / "config" / "bench.key.pem"),
                    EVIDENCE_PASSPHRASE=PASSPHRASE.decode(), EVIDENCE_CONFIG_DIR=str(work / "config"),
                    EVIDENCE_STATE_DIR=str(work / "state"))
+        # As installed (pip byte-compiles a package; the warm-up run writes the checkout's caches): with
+        # PYTHONDONTWRITEBYTECODE set, every run would compile this project's ~60 modules again (about 0.06 s).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         bare_py = work / "bare.py"
         bare_py.write_text(BARE)
         py = sys.executable

@@ -5,7 +5,8 @@ Bluesky post page of tests/data with its photo and avatars, and a page with an H
 media playlist, three segments). Chromium starts with ``--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE
 127.0.0.1``. One warm browser (``SyncCapturer``) and one store; each capture is ``Evidence.capture`` (stored
 and signed). After one discarded warm-up each, ``--rounds`` rounds alternate (order rotated each round):
-media off, media on, per page. Printed: median and best ms per capture and the ratio on/off per page.
+media off, media on, per page. Printed: median and best ms per capture, the ratio on/off per page, and the
+media files (and bytes) one capture keeps.
 
     .venv/bin/python bench/bench_media.py [--rounds N | --quick] [--workdir DIR --keep]
 """
@@ -44,6 +45,7 @@ def main() -> None:
     on = CaptureOptions(browser_args=RULES, timeout=30)
     off = CaptureOptions(browser_args=RULES, timeout=30, keep_media=False)
     times: dict[tuple[str, str], list[float]] = {}
+    kept: dict[str, tuple[int, int]] = {}  # page -> (media files kept, bytes) in its last capture with media
     try:
         with MediaSite() as site, SyncCapturer(on) as cap:
             pages = {"bluesky post + photo": site.url(POST_PATH), "HLS video page": site.url("/video")}
@@ -59,12 +61,16 @@ def main() -> None:
                         item = ev.capture(url, case=CASE, options=opts, capturer=cap)
                         times.setdefault((name, label), []).append((time.perf_counter() - t0) * 1000)
                         if label == "on":
-                            assert any(a["role"].startswith("media-") for a in item.artifacts), "no media kept"
-        print(f"{'page':24} {'media off ms (med/best)':>24} {'media on ms (med/best)':>24} {'ratio on/off':>13}")
+                            media = [a for a in item.artifacts if a["role"].startswith("media-")]
+                            assert media, "no media kept"
+                            kept[name] = (len(media), sum(a["size"] for a in media))
+        print(f"{'page':24} {'media off ms (med/best)':>24} {'media on ms (med/best)':>24} {'ratio on/off':>13}"
+              f"  media files kept")
         for name in pages:
             a, b = times[(name, "off")], times[(name, "on")]
             print(f"{name:24} {statistics.median(a):>14.0f} / {min(a):<7.0f} {statistics.median(b):>14.0f} / "
-                  f"{min(b):<7.0f} {statistics.median(b) / statistics.median(a):>12.2f}x")
+                  f"{min(b):<7.0f} {statistics.median(b) / statistics.median(a):>12.2f}x  "
+                  f"{kept[name][0]} ({kept[name][1] / 1e6:.2f} MB)")
     finally:
         ev.close()
         finish(workdir, args.keep)

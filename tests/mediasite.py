@@ -69,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/members/photo.jpg":  # only with the session's cookie
             ok = "sid=member" in (self.headers.get("Cookie") or "")
             return self._send(200, MEMBER_PHOTO, "image/jpeg") if ok else self._send(403, b"log in", "text/plain")
+        if path == "/blank":  # a page that paints nothing: one colour
+            return self._send(200, b"<!DOCTYPE html><title>Blank</title><body style='background:#fff'></body>", "text/html")
         if path == "/still":
             return self._send(200, b"<!DOCTYPE html><title>Still</title><h1>The same page twice</h1>", "text/html")
         if path == "/video":

@@ -95,7 +95,7 @@ def _records(data: bytes) -> list:
 
 def test_capture_keeps_a_warc_artifact(archived):
     roles = [a["role"] for a in archived["rec"]["artifacts"]]
-    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "warc", "metadata"]
+    assert roles == ["screenshot", "screenshot_viewport", "served", "dom", "mhtml", "har", "warc", "layout", "metadata"]
     art, data = _artifact(archived, "warc")
     assert art["media_type"] == "application/warc" and art["size"] == len(data)
     assert art["sha256"] == "sha256:" + hashlib.sha256(data).hexdigest()

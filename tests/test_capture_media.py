@@ -109,9 +109,22 @@ def test_duplicate_screenshot_is_flagged(ev):
     assert "duplicate-screenshot" in second.flags and meta["conditions"]["screenshot"]["duplicate_of_stored"] is True
 
 
+def test_blank_screenshot_is_flagged(ev):
+    with MediaSite() as site:
+        blank, meta = _capture(ev, site.url("/blank"))
+        painted, _ = _capture(ev, site.url("/still"))
+    assert "blank-screenshot" in blank.flags and meta["conditions"]["screenshot"]["blank"] is True
+    assert any("the screenshot is blank" in w for w in blank.record["metadata"]["warnings"])
+    assert "blank-screenshot" not in painted.flags
+
+
 def test_manifest_parsing_and_host_rules_pure():
     assert manifest_urls(b'<video src="/a/b.m3u8?x=1"></video>{"u":"https:\\/\\/v.example\\/m.mpd"}',
                          "http://h.example/p") == ["http://h.example/a/b.m3u8?x=1", "https://v.example/m.mpd"]
+    # a long run without a delimiter before nothing, or before a manifest (found from its extension)
+    assert manifest_urls(b"x" * 200_000, "http://h/") == []
+    assert manifest_urls(b'"' + b"a/" * 50_000 + b'v.m3u8"', "http://h/") == ["http://h/" + "a/" * 50_000 + "v.m3u8"]
+    assert manifest_urls(b"'a.m3u8x.m3u8' (/p.MPD?q=1)", "http://h/") == ["http://h/a.m3u8x.m3u8", "http://h/p.MPD?q=1"]
     assert manifest_links(MASTER, "http://h/hls/master.m3u8") == ["http://h/hls/low/index.m3u8"]
     assert manifest_links(b'#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI="k.bin"\ns1.ts\n', "http://h/x/p.m3u8") == [
         "http://h/x/k.bin", "http://h/x/s1.ts"]

@@ -79,10 +79,12 @@ def _blank(png: bytes | None) -> bool | None:
         from PIL import Image
 
         with Image.open(io.BytesIO(png)) as im:
-            lo, hi = im.convert("L").getextrema()
+            bands = im.getextrema()  # per band, in the image's own mode (no conversion: half the time)
     except Exception:  # noqa: BLE001 - an unreadable screenshot is reported elsewhere
         return None
-    return lo == hi
+    if not isinstance(bands[0], tuple):
+        bands = (bands,)
+    return all(lo == hi for lo, hi in bands)
 
 
 def _clock(run) -> dict:

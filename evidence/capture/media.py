@@ -27,7 +27,11 @@ __all__ = ["MediaFile", "MediaResult", "keep_media", "host_rules", "host_allowed
            "manifest_links"]
 
 MANIFEST_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml"}
-_MANIFEST_RE = re.compile(r"""(?:https?:)?[^\s"'<>()\\]*?\.(m3u8|mpd)(?:\?[^\s"'<>()\\]*)?(?=["'\s<>)\\]|$)""", re.I)
+# A manifest's extension and query, followed by a delimiter; the URL is the run of non-delimiters ending there.
+# (Found from the extension and extended backwards: a single regex with a lazy run before the extension tries
+# every start position and took 80 ms on a 320 KB page.)
+_MANIFEST_END = re.compile(r"""\.(?:m3u8|mpd)(?:\?[^\s"'<>()\\]*)?(?=["'\s<>)\\]|$)""", re.I)
+_DELIMITERS = frozenset("\"'<>()\\")  # and whitespace
 _URI_ATTR = re.compile(r'URI="([^"]+)"')
 _DASH_URL = re.compile(r"""(?:<BaseURL>\s*([^<\s]+)\s*</BaseURL>|(?:media|sourceURL|initialization)="([^"$]+)")""")
 MAX_FILES = 2000
@@ -90,8 +94,11 @@ def manifest_urls(html: bytes, base: str) -> list[str]:
     """HLS/DASH manifest URLs written in a page (attributes, scripts, JSON), absolute, in order, once each."""
     text = html.decode("utf-8", "replace").replace("\\/", "/")
     out: list[str] = []
-    for m in _MANIFEST_RE.finditer(text):
-        raw = m.group(0).replace("&amp;", "&")
+    for m in _MANIFEST_END.finditer(text):
+        start = m.start()
+        while start > 0 and text[start - 1] not in _DELIMITERS and not text[start - 1].isspace():
+            start -= 1
+        raw = text[start:m.end()].replace("&amp;", "&")
         if not raw or raw.startswith(("data:", "blob:")):
             continue
         url = urljoin(base, raw)
@@ -200,16 +207,17 @@ class _Fetcher:
                 await self.get(link, "segment")
 
 
-def _post_media(run) -> tuple[list[str], list[str]]:
-    """The post's media URLs and the manifests on the page, from the rendered DOM and the served document."""
-    from ..extract import extract_page
+def _base_url(run) -> str:
+    return run.page.url if run.page.url not in ("", "about:blank") else run.url
 
-    base = run.page.url if run.page.url not in ("", "about:blank") else run.url
+
+def _post_media(run, base: str) -> tuple[list[str], list[str]]:
+    """The post's media URLs and the manifests on the page, from the rendered DOM and the served document."""
     urls: list[str] = []
     manifests: list[str] = []
     docs = [d for d in (run.dom, run.served if run.served_type in ("text/html", "application/xhtml+xml") else None) if d]
     for doc in docs:
-        for u in (extract_page(doc, base).get("post") or {}).get("media_urls") or []:
+        for u in (run.extract(doc, base).get("post") or {}).get("media_urls") or []:
             if u.startswith(("http://", "https://")) and u not in urls:
                 urls.append(u)
         for m in manifest_urls(doc, base):
@@ -225,7 +233,7 @@ async def keep_media(run) -> MediaResult:
     if not opts.keep_media:
         return MediaResult()
     fetcher = _Fetcher(run, opts.media_limit_mb * 1024 * 1024, host_rules(opts.browser_args))
-    urls, manifests = _post_media(run)
+    urls, manifests = await asyncio.to_thread(_post_media, run, _base_url(run))  # parsing, off the event loop
     for u in urls:
         await fetcher.get(u, "media")
     for m in manifests:

@@ -99,6 +99,7 @@ class PageRun:
         self.navs = Navigations()  # every hop of the main frame
         self.hops: list[dict] = []
         self.traffic, self.warc = Traffic(), None
+        self._extracted: dict[tuple[bytes, str], dict] = {}
         if self.had_credentials:
             self.warn("the URL held a user name or password: they were used to load the page and removed from "
                       "everything recorded", "credentials-removed")
@@ -142,7 +143,9 @@ class PageRun:
         finally:
             if not closed:
                 await self.close_context(PWError)
-        return self.result()
+        # the record is made off the event loop (decoding the screenshot, reading the page): a batch's other
+        # captures drive their browsers meanwhile
+        return await asyncio.to_thread(self.result)
 
     def attach_handlers(self) -> None:
         PWError = _pw_error()
@@ -414,13 +417,21 @@ class PageRun:
             pass
 
     # ------------------------------------------------------------ the result
-    def _post_facts(self) -> dict:
-        from ..extract import extract_page
+    def extract(self, doc: bytes, url: str) -> dict:
+        """:func:`evidence.extract.extract_page` of ``doc`` at ``url``, computed once per capture (the media
+        step and the record both read it). A shallow copy: callers may replace its keys."""
+        key = (doc, url)
+        if key not in self._extracted:
+            from ..extract import extract_page
 
+            self._extracted[key] = extract_page(doc, url)
+        return dict(self._extracted[key])
+
+    def _post_facts(self) -> dict:
         url = self.final_url or self.url
-        page_facts = extract_page(self.dom or (self.served or b""), url)
+        page_facts = self.extract(self.dom or (self.served or b""), url)
         if self.served and self.served_type in HTML_TYPES and self.dom:
-            served_facts = extract_page(self.served, url)
+            served_facts = self.extract(self.served, url)
             post = dict(page_facts["post"])
             for k, v in served_facts["post"].items():
                 if post.get(k) in (None, [], "") and v not in (None, [], ""):

@@ -11,6 +11,7 @@ investigator's session never travels in a pack or a WACZ. Bodies are kept as rec
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from datetime import datetime
@@ -65,8 +66,14 @@ class Traffic:
             ex.response_headers = _clean_headers(ex.response_headers, nav_url)
             if nav_url:
                 ex.url = scrub_credentials(ex.url, nav_url)
-        buf = io.BytesIO()
-        write_warc(buf, exchanges, capture_url=url, captured=started,
-                   extra_info={"secrets-redacted": "cookie and authorization header values are [redacted]; "
-                                                   "names kept; bodies as received"})
-        return buf.getvalue()
+
+        def write() -> bytes:
+            buf = io.BytesIO()
+            write_warc(buf, exchanges, capture_url=url, captured=started,
+                       extra_info={"secrets-redacted": "cookie and authorization header values are [redacted]; "
+                                                       "names kept; bodies as received"})
+            return buf.getvalue()
+
+        # compressing the records is work of its own (zlib lets go of the interpreter): off the event loop, so
+        # the other captures of a batch go on meanwhile
+        return await asyncio.to_thread(write)

@@ -8,10 +8,21 @@
 See docs/webarchive.md for the formats and what the WARC says when a body is missing.
 """
 
-from .exchange import Exchange
-from .recorder import DEFAULT_MAX_BODY, DEFAULT_MAX_TOTAL, Recorder
-from .wacz import Page, WaczResult, write_wacz
-from .warc import WarcResult, write_warc
+from importlib import import_module
 
 __all__ = ["Exchange", "Recorder", "DEFAULT_MAX_BODY", "DEFAULT_MAX_TOTAL", "Page", "WaczResult", "write_wacz",
            "WarcResult", "write_warc"]
+
+# Each name is imported from its module on first use: a capture needs the recorder and warcio only, not the
+# WACZ side (cdxj-indexer pulls in requests, tldextract and pkg_resources: about 0.14 s).
+_WHERE = {"Exchange": ".exchange", "Recorder": ".recorder", "DEFAULT_MAX_BODY": ".recorder",
+          "DEFAULT_MAX_TOTAL": ".recorder", "Page": ".wacz", "WaczResult": ".wacz", "write_wacz": ".wacz",
+          "WarcResult": ".warc", "write_warc": ".warc"}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
