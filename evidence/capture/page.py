@@ -240,12 +240,15 @@ class SyncCapturer:
         self.begin()
         self.ready()
 
-    def begin(self) -> None:
-        """Start launching the browser and return at once: the caller's own work overlaps the launch."""
+    def begin(self, *, wait_for_environment: bool = True) -> None:
+        """Start launching the browser and return: the caller's own work overlaps the launch.
+
+        The passphrase is out of ``os.environ`` while Playwright's driver starts (about 0.3 s); by default this
+        returns once it is back. A caller that will not read it meanwhile (its key already unlocked) passes
+        ``wait_for_environment=False`` and returns at once."""
         self._thread.start()
         self._starting = asyncio.run_coroutine_threadsafe(self.capturer.start(), self._loop)
-        # the passphrase is out of os.environ while the driver starts: return once it is back
-        while not self.capturer.env_restored.wait(0.01) and not self._starting.done():
+        while wait_for_environment and not self.capturer.env_restored.wait(0.01) and not self._starting.done():
             pass
 
     def ready(self) -> None:

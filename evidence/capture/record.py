@@ -34,11 +34,11 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
     options = (options or CaptureOptions()).check()
     own = capturer is None
     try:
-        if own:  # the browser launches while the case is checked and the key unlocked; no spare context
+        ev.log.signer()  # unlocked first: a wrong passphrase stops here, and nothing reads it while Chromium starts
+        if own:  # the browser launches while the case is checked; no spare context
             capturer = SyncCapturer(options, spares=0)
-            capturer.begin()
+            capturer.begin(wait_for_environment=False)
         case_ref = require_open_case(ev.store, case)["ref"]
-        ev.log.signer()
         if not (note or "").startswith("recapture of "):
             from ..recapture import warn_if_captured
 
