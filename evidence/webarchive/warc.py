@@ -64,27 +64,11 @@ GZIP_LEVEL = 6
 
 
 class _Sha256Writer(WARCWriter):
-    """warcio's writer with sha256 digests instead of its default sha1, and each record's gzip member made at
-    zlib's default level (6) rather than warcio's 9: as readable, about 1% larger, and 1.7 times quicker to write
-    (a capture writes its WARC while the next page of a batch loads)."""
+    """warcio's writer with sha256 digests instead of its default sha1."""
 
     @staticmethod
     def _create_digester():
         return Digester("sha256")
-
-    def _write_warc_record(self, out, record):
-        if not self.gzip:
-            return super()._write_warc_record(out, record)
-        buf = io.BytesIO()
-        self.gzip = False  # warcio writes the record as it is; it becomes one gzip member here
-        try:
-            super()._write_warc_record(buf, record)
-        finally:
-            self.gzip = True
-        member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        out.write(member.compress(buf.getbuffer()))
-        out.write(member.flush())
-        out.flush()
 
 
 @dataclass(frozen=True)
@@ -207,8 +191,22 @@ def write_warc(out: str | os.PathLike | BinaryIO, exchanges: Iterable[Exchange],
     fh = open(path, "wb") if path else out
     try:
         start = fh.tell() if hasattr(fh, "tell") else 0
-        writer = _Sha256Writer(fh, gzip=True, warc_version="1.1")
-        builder = _Builder(writer)
+        # warcio writes each record plain; each becomes one gzip member here, at zlib's default level (6) rather
+        # than warcio's 9: as readable, about 1% larger, 1.7 times quicker (a batch's next page loads meanwhile)
+        plain = io.BytesIO()
+        raw = _Sha256Writer(plain, gzip=False, warc_version="1.1")
+
+        class _Members:
+            def write_record(self, record) -> None:
+                plain.seek(0)
+                plain.truncate()
+                raw.write_record(record)
+                member = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+                fh.write(member.compress(plain.getvalue()))
+                fh.write(member.flush())
+
+        writer = _Members()
+        builder = _Builder(raw)
         info = {"software": SOFTWARE, "format": "WARC File Format 1.1",
                 "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
                 "description": description or f"Browser capture of {capture_url}",
