@@ -8,6 +8,7 @@ import json
 import sqlite3
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 
@@ -255,13 +256,17 @@ def test_pack_carries_timestamps_that_openssl_verifies(ready, run, ev, tsa, tmp_
 
     rep = verify_pack(out)
     assert rep.ok, [str(p) for p in rep.problems]
-    # the same state gives the same pack: the SHA256SUMS token is reused, not requested again
+    # a later pack lists the first one's disclosure, so its SHA256SUMS (and token) are new; the records' tokens
+    # are the ones stored at capture, reused, not requested again
     before = tsa.requests
     (tmp_path / "again").mkdir()
-    out2 = tmp_path / "again" / out.name  # VERIFY.txt names the pack's file: same name, same bytes
+    out2 = tmp_path / "again" / out.name
     assert run("bundle", "--case", CASE, "--out", out2, "--no-pdf", "--for", "respondent").code == 0
-    assert out2.read_bytes() == out.read_bytes()
-    assert tsa.requests - before <= 2  # at most the new checkpoint's token
+    assert out2.read_bytes() != out.read_bytes()
+    with zipfile.ZipFile(out) as z1, zipfile.ZipFile(out2) as z2:
+        assert z1.read("timestamps/E1.tsr") == z2.read("timestamps/E1.tsr")
+        assert z1.read("SHA256SUMS.tsr") != z2.read("SHA256SUMS.tsr")
+    assert 1 <= tsa.requests - before <= 2  # the new SHA256SUMS's token, and at most the new checkpoint's
 
 
 def test_tampered_token_is_caught(ready, run, ev, tsa, tmp_path):

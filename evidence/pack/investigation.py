@@ -10,6 +10,7 @@ so its signed result is in the pack. Near-duplicates are computed from the exhib
 from __future__ import annotations
 
 from ..errors import EvidenceError
+from .redacted import scrub
 
 __all__ = ["ensure_matches", "investigation_context"]
 
@@ -92,5 +93,7 @@ def investigation_context(ev, builder, failed: dict[str, str] | None = None) -> 
     carried = {f"custody entry {e.seq}" for e in builder.entries}
     timeline = [dict(t, exhibit=eid(t.get("item_id") or "")) for t in ev.timeline(builder.ref)
                 if t["source"] in carried or not t["source"].startswith("custody entry ")]
-    return {"supplied": _supplied(ev, builder, failed or {}), "near_duplicates": _near_duplicates(builder),
-            "recaptures": recaps, "timeline": timeline}
+    ctx = {"supplied": _supplied(ev, builder, failed or {}), "near_duplicates": _near_duplicates(builder),
+           "recaptures": recaps, "timeline": timeline}
+    # a respondent pack: every redacted term is replaced in what these sections show (titles, URLs, names)
+    return scrub(ctx, builder.terms) if builder.redacted else ctx
