@@ -99,10 +99,12 @@ def test_verify_bundle_with_a_trust_list(ready, run, tmp_path):
 def test_search_and_timeline(ready, run, tmp_path):
     png = make_png(tmp_path / "shot.png")
     r = run("import", png, "--case", CASE, "--received-from", "complainant", "--received-at", "2026-11-20T09:14Z",
-            "--note", "the post said watch your back")
+            "--note", "the post said watch\nyour back\n\nin two lines")
     item = r.out.split()[0]
     r = run("search", "watch back", "--case", CASE)
     assert r.code == 0 and item in r.out, r
+    assert [line for line in r.out.splitlines() if line.strip()] == [
+        line for line in r.out.splitlines() if item in line], r.out  # one line per result: the note's breaks folded
     rows = json.loads(run("search", "watch", "--json").out)
     assert rows and rows[0]["ref"] == item and rows[0]["case_ref"] == CASE
     r = run("search", "nothingmatchesthis")

@@ -212,7 +212,8 @@ def search_cmd(c: Ctx, query: str, case_ref: str | None, limit: int, as_json: bo
     if not rows:
         say(f"Nothing matches {query!r}.")
     for r in rows:
-        say(f"{r['kind']:10} {r['ref']}  {r['case_ref']}  {r['snippet']}")
+        snippet = " ".join(r["snippet"].split())  # one line per result, whatever line breaks OCR text holds
+        say(f"{r['kind']:10} {r['ref']}  {r['case_ref']}  {snippet}")
 
 
 @cli.command("timeline")
