@@ -35,14 +35,18 @@ PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 </body></html>""".encode()
 
 
+EXTRA: dict[str, tuple[str, bytes]] = {}  # more paths a test serves: path -> (content type, body)
+
+
 class _Site(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
     def do_GET(self):
-        body = PAGE if self.path == SLUG else b"<!DOCTYPE html><title>other</title><p>nothing</p>"
+        ctype, body = EXTRA.get(self.path) or ("text/html; charset=utf-8", PAGE if self.path == SLUG else
+                                               b"<!DOCTYPE html><title>other</title><p>nothing</p>")
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -80,7 +84,7 @@ def store(tmp_path_factory):
         red = run("redact", cap, "--term", TERM, "--reason", "a third party's name").split()[2]
         run("allege", "--case", CASE, "--clause", "6.1", "--evidence", cap, shot, "--summary",
             "Accuses a named member of staff of fabricating results.")
-        yield {"run": run, "tmp": tmp, "cap": cap, "red": red, "shot": shot}
+        yield {"run": run, "tmp": tmp, "cap": cap, "red": red, "shot": shot, "port": srv.server_port}
     finally:
         srv.shutdown()
         for k, v in old.items():
@@ -187,6 +191,30 @@ def test_an_image_without_a_layout_is_redacted_by_ocr(store, tmp_path):
             assert im.getpixel((b["x"] + b["w"] // 2, b["y"] + b["h"] // 2)) == (0, 0, 0)
 
 
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is installed by `make setup`")
+def test_a_supplied_image_showing_a_term_it_was_not_redacted_from_makes_bundle_refuse(store, tmp_path):
+    """The term was redacted from the capture; a complainant's screenshot of the same post shows it in pixels only
+    (no text beside it to scan): the pack refuses, naming the image, until that image is redacted too."""
+    from PIL import Image
+
+    from evidence.api import Evidence
+    from evidence.errors import RedactionLeak
+
+    run = store["run"]
+    with Evidence.open(os.environ["EVIDENCE_STORE"]) as ev:
+        with Image.open(ev.item(store["cap"]).path("screenshot")) as im:
+            im.convert("RGB").crop((0, 0, im.width, 400)).save(tmp_path / "photo-of-post.jpg", quality=90)
+    sup = run("import", tmp_path / "photo-of-post.jpg", "--case", CASE, "--received-from", "complainant",
+              "--received-at", "2026-11-22T10:00Z").split()[0]
+    out = tmp_path / "respondent.zip"
+    msg = run("bundle", "--case", CASE, "--out", out, "--redacted", "--no-pdf", code=RedactionLeak.exit_code)
+    assert f"item {sup}): the image shows {TERM} (read by OCR)" in msg and "original.jpg" in msg, msg
+    assert "Nothing was written" in msg and not out.exists()
+    run("redact", sup, "--term", TERM, "--reason", "a third party's name")
+    run("bundle", "--case", CASE, "--out", out, "--redacted", "--no-pdf")
+    assert out.exists()
+
+
 def test_a_leak_left_in_a_summary_makes_bundle_refuse_naming_the_place(store, tmp_path):
     from evidence.errors import RedactionLeak
 
@@ -196,4 +224,34 @@ def test_a_leak_left_in_a_summary_makes_bundle_refuse_naming_the_place(store, tm
     out = tmp_path / "leaky.zip"
     msg = run("bundle", "--case", CASE, "--out", out, "--redacted", "--no-pdf", code=RedactionLeak.exit_code)
     assert "records/A2.json" in msg and "index.html" in msg and "Nothing was written" in msg
+    assert not out.exists()
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is installed by `make setup`")
+def test_a_posts_media_image_showing_a_term_makes_bundle_refuse(store, tmp_path):
+    """Another post (not redacted) whose photo shows the term in pixels: the media image kept with the capture is
+    read by OCR and named, as a supplied image is."""
+    from PIL import Image
+
+    from evidence.api import Evidence
+    from evidence.errors import RedactionLeak
+
+    run = store["run"]
+    with Evidence.open(os.environ["EVIDENCE_STORE"]) as ev:
+        with Image.open(ev.item(store["cap"]).path("screenshot")) as im:
+            buf = io.BytesIO()
+            im.convert("RGB").crop((0, 0, im.width, 400)).save(buf, "PNG")
+    EXTRA["/photo.png"] = ("image/png", buf.getvalue())
+    EXTRA["/blog/a-photo"] = ("text/html; charset=utf-8", b"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>A photo from the lab</title><meta property="og:title" content="A photo from the lab">
+<meta property="og:image" content="/photo.png"></head><body><h1>A photo from the lab</h1>
+<img src="/photo.png" alt="the photo" width="600"></body></html>""")
+    url = f"http://127.0.0.1:{store['port']}/blog/a-photo"
+    cap = run("capture", url, "--case", CASE, LOOPBACK_ONLY).split()[1]
+    with Evidence.open(os.environ["EVIDENCE_STORE"]) as ev:
+        media = [a["role"] for a in ev.item(cap).artifacts if a["role"].startswith("media-")]
+    assert media, "the post's photo was kept as its media"
+    out = tmp_path / "respondent.zip"
+    msg = run("bundle", "--case", CASE, "--out", out, "--redacted", "--no-pdf", code=RedactionLeak.exit_code)
+    assert f"/{media[0]}.png (exhibit" in msg and f"item {cap}): the image shows {TERM} (read by OCR)" in msg, msg
     assert not out.exists()

@@ -23,7 +23,7 @@ from ..errors import InputError, IntegrityError
 from ..schemas import schema_id, validate
 from .archive import PackFiles, extension, write_zip
 from .proofs import custody_proofs, record_timestamps
-from .redacted import names_term, pack_terms, scan_pack, scrub
+from .redacted import image_places, names_term, pack_terms, scan_pack, scrub
 from .webarchive import add_wacz
 from .disclosure import approval_for_pack, pack_facts
 from .investigation import ensure_matches, investigation_context
@@ -387,7 +387,9 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
         b.add_manifest(ctx)
         sums = b.add_sums()
         if redacted:
-            scan_pack(b.pack, b.terms)  # refuses (RedactionLeak), naming every place, if a term is left anywhere
+            # refuses (RedactionLeak), naming every place, if a term is left anywhere: in any file's text, or
+            # shown in a supplied image that is not itself redacted
+            scan_pack(b.pack, b.terms, image_places(ev, b.manifest["exhibits"], b.terms))
         digest, size = write_zip(b.pack, out, force=force)
     finally:
         b.pack.close()  # the PDF made for the pack, gone whether or not the pack was written

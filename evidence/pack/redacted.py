@@ -7,6 +7,9 @@ store-only ``terms`` artifacts, :func:`evidence.redaction.redaction_terms`). The
   those bytes): it is withheld and named only by its hash; custody entries also by their Merkle leaf hash,
   proved in the checkpoint like every entry (docs/pack-format.md, "Redacted packs");
 * what the report shows of an exhibit and of the custody entries has every term replaced by [REDACTED];
+* a supplied image or a post's media image that goes into the pack unredacted (no text beside it to scan) is
+  read by OCR, from its stored text layer or read now, and :func:`image_places` names it if a term shows in
+  it: the investigator redacts that exhibit too (``evidence redact ITEM --term …``);
 * before anything is written, :func:`scan_pack` reads every file the pack would hold, decoded (JSON with its
   escapes resolved, HTML entities, URL encoding, the PDF's text by ``pdftotext`` and its decompressed
   streams, ZIP member names, file names) and raises :class:`~evidence.errors.RedactionLeak` naming every
@@ -30,7 +33,7 @@ from urllib.parse import unquote, unquote_plus
 from ..errors import RedactionLeak
 from ..redaction import redaction_terms, replace_terms, term_forms
 
-__all__ = ["pack_terms", "names_term", "scrub", "scan_pack"]
+__all__ = ["pack_terms", "names_term", "scrub", "image_places", "scan_pack"]
 
 _HEX_RUN = re.compile(r"[0-9a-f]{32,}|[A-Za-z0-9+/]{43,}={0,2}")  # hashes and base64 signatures: no text in them
 
@@ -148,13 +151,63 @@ def _big_file_places(path: str, src: Path, forms: list[str]) -> list[str]:
     return [f"{path} ({', '.join(sorted(hit))})"] if hit else []
 
 
-def scan_pack(pack, terms: list[str]) -> int:
+def _ocr_words(ev, item, art: dict) -> list[dict]:
+    # a supplied image's text layer, made by `ocr` or `match` (it has one image: its original)
+    layer = ev.ocr_layer(item.id) if item.kind == "import" else None
+    if layer is not None:
+        return layer["words"]
+    from PIL import Image
+
+    from ..analysis.ocr import ocr_image
+
+    with Image.open(item.path(art["role"])) as im:
+        return ocr_image(im)["words"]
+
+
+def _unscanned_images(ex: dict) -> list[dict]:
+    """The images of an unredacted exhibit that have no text beside them to scan: a supplied image, a post's
+    media. (A capture's screenshots show its page, whose text the scan reads in the served and rendered HTML.)"""
+    if ex.get("redaction"):
+        return []
+    return [a for a in ex["artifacts"] if a["media_type"].startswith("image/") and a["media_type"] != "image/svg+xml"
+            and (ex["kind"] == "import" or a["role"].startswith("media-"))]
+
+
+def image_places(ev, exhibits: list[dict], terms: list[str]) -> list[str]:
+    """Where a supplied image or a post's media image the pack carries unredacted (``exhibits``: the manifest's
+    entries) shows a term, as OCR reads it; an image that cannot be read is named too (it could not be checked)."""
+    from ..errors import EvidenceError
+    from ..redaction import term_boxes
+
+    if not terms:
+        return []
+    places = []
+    for ex in exhibits:
+        images = _unscanned_images(ex)
+        item = ev.item(ex["item"]) if images else None
+        for a in images:
+            art = item.artifact(a["role"])
+            try:
+                words = _ocr_words(ev, item, art)
+            except (EvidenceError, OSError) as exc:
+                places.append(f"{a['path']} (exhibit {ex['id']}, item {item.id}): could not be read to check it for "
+                              f"redacted terms: {exc}")
+                continue
+            hit = [t for t in terms if term_boxes(words, [t])]
+            if hit:
+                places.append(f"{a['path']} (exhibit {ex['id']}, item {item.id}): the image shows "
+                              f"{', '.join(hit)} (read by OCR)")
+    return places
+
+
+def scan_pack(pack, terms: list[str], places: list[str] | None = None) -> int:
     """Refuse (:class:`RedactionLeak`) if any file of ``pack`` (a PackFiles, before it is written), or any file
-    name, names a term in any form. Returns how many files were read."""
+    name, names a term in any form, or ``places`` (found before, e.g. by :func:`image_places`) is not empty.
+    Returns how many files were read."""
     if not terms:
         return 0
     forms = _forms(terms)
-    places: list[str] = []
+    places = list(places or [])
     paths = pack.paths()
     for path in paths:
         hit = _found(unquote(path), forms)
