@@ -61,6 +61,11 @@ _PRINT = {"landscape": False, "displayHeaderFooter": False, "printBackground": T
 _READ = 4 * 1024 * 1024
 
 
+# every image decoded before printing: Chromium otherwise decodes them while it prints, and the PDF's objects
+# come out numbered in the order the decodes finish (the same page gave different bytes about one time in 8)
+_DECODED_JS = "() => Promise.all(Array.from(document.images, i => i.decode().catch(() => null))).then(() => true)"
+
+
 def _print_streamed(page, out) -> None:
     """Print ``page`` to PDF, written to the open file ``out`` in 4 MB pieces (CDP ``IO.read``): memory holds
     one piece at a time, whatever the PDF's size."""
@@ -110,6 +115,7 @@ def render_pdf_to(html_path: Path, out: Path, *, when: datetime, browser_path: s
             page.goto(Path(html_path).resolve().as_uri(), wait_until="load", timeout=timeout * 1000)
             page.emulate_media(media="print")
             page.set_default_timeout(timeout * 1000)
+            page.evaluate(_DECODED_JS)
             # tagged: Chromium builds the outline (bookmarks) from the structure tree's headings; the tree's
             # renderer node ids differ from run to run and are renumbered by fix_node_ids
             with open(out, "wb") as fh:
