@@ -388,7 +388,7 @@ def build_pack(ev, *, case: str, out: str | os.PathLike, audience: str = "panel"
         sums = b.add_sums()
         if redacted:
             # refuses (RedactionLeak), naming every place, if a term is left anywhere: in any file's text, or
-            # shown in a supplied image that is not itself redacted
+            # shown in a supplied or media image that is not itself redacted (read by OCR)
             scan_pack(b.pack, b.terms, image_places(ev, b.manifest["exhibits"], b.terms))
         digest, size = write_zip(b.pack, out, force=force)
     finally:
