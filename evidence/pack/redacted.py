@@ -156,12 +156,9 @@ def _ocr_words(ev, item, art: dict) -> list[dict]:
     layer = ev.ocr_layer(item.id) if item.kind == "import" else None
     if layer is not None:
         return layer["words"]
-    from PIL import Image
-
     from ..analysis.ocr import ocr_image
 
-    with Image.open(item.path(art["role"])) as im:
-        return ocr_image(im)["words"]
+    return ocr_image(item.path(art["role"]))["words"]  # opened by analysis' one image reader (InputError if unreadable)
 
 
 def _unscanned_images(ex: dict) -> list[dict]:
@@ -189,7 +186,7 @@ def image_places(ev, exhibits: list[dict], terms: list[str]) -> list[str]:
             art = item.artifact(a["role"])
             try:
                 words = _ocr_words(ev, item, art)
-            except (EvidenceError, OSError) as exc:
+            except EvidenceError as exc:  # Tesseract missing, an unreadable image
                 places.append(f"{a['path']} (exhibit {ex['id']}, item {item.id}): could not be read to check it for "
                               f"redacted terms: {exc}")
                 continue
