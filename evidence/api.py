@@ -71,6 +71,7 @@ class Evidence:
         self.store = store
         self._signer = signer
         self._signer_factory = signer_factory
+        self._read_passphrase: Callable[[], None] | None = None
         self.warnings: list[str] = []  # things the user should be told (e.g. a timestamp left pending)
         self.log = Log(store, signer=lambda: self.signer, has_signer=self.has_signer, warnings=self.warnings)
 
@@ -84,12 +85,25 @@ class Evidence:
         ``passphrase`` may be bytes or a callable returning bytes (called only when a key is needed).
         """
         st = Store.open(resolve_store_path(store))
-        if signer_factory is None:
+        asked: dict = {}
+
+        def read_passphrase() -> None:
+            if "pw" not in asked:
+                asked["kf"] = resolve_key_file(key_file)
+                asked["pw"] = passphrase() if callable(passphrase) else passphrase
+
+        own_factory = signer_factory is None
+        if own_factory:
             def signer_factory() -> Signer:
-                kf = resolve_key_file(key_file)
-                pw = passphrase() if callable(passphrase) else passphrase
-                return load_signer(kf, pw)
-        return cls(st, signer_factory=signer_factory)
+                read_passphrase()
+                try:
+                    return load_signer(asked["kf"], asked["pw"])
+                finally:
+                    asked.clear()  # not kept beyond the unlock (a wrong one is asked for again)
+        ev = cls(st, signer_factory=signer_factory)
+        if own_factory:
+            ev._read_passphrase = read_passphrase
+        return ev
 
     @classmethod
     def init(cls, store: str | os.PathLike | None = None) -> "Evidence":
@@ -115,6 +129,14 @@ class Evidence:
 
     def has_signer(self) -> bool:
         return self._signer is not None or self._signer_factory is not None
+
+    def read_passphrase(self) -> None:
+        """Ask for the passphrase now (or read it from the environment) without unlocking the key yet.
+
+        Unlocking (PBKDF2, about 0.1 s) holds the interpreter; a capture asks first, starts the browser,
+        and unlocks while Chromium starts, with the passphrase out of the environment the driver copies."""
+        if self._signer is None and self._read_passphrase is not None:
+            self._read_passphrase()
 
     @property
     def read_only(self) -> bool:

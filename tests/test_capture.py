@@ -74,6 +74,46 @@ def test_refused_urls(ready, run, url, msg):
     assert run("custody", "--json").out == before
 
 
+def _browsers_under(pid: int) -> list[str]:
+    """Command lines of the Chromium and driver processes descended from ``pid`` (from /proc)."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                parent[int(d)] = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in [c for c, pp in parent.items() if pp == p]:
+            todo.append(c)
+            try:
+                cmd = open(f"/proc/{c}/cmdline", "rb").read().decode(errors="replace")
+            except OSError:
+                continue
+            if "chrom" in cmd.lower() or "node" in cmd.lower():
+                out.append(cmd[:120])
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_a_wrong_passphrase_stops_the_capture_stores_nothing_and_leaves_no_browser(ready, run, site, monkeypatch):
+    """The key is unlocked while Chromium starts (issue 11 item 7): a wrong passphrase still stops the
+    capture with its own message and exit code, nothing is stored or logged, and the browser is closed."""
+    from evidence.errors import WrongPassphrase
+
+    before = run("custody", "--json").out
+    right = os.environ["EVIDENCE_PASSPHRASE"]
+    monkeypatch.setenv("EVIDENCE_PASSPHRASE", "not the passphrase")
+    r = cap(run, site.url("/post"))
+    assert r.code == WrongPassphrase.exit_code, r
+    assert "wrong passphrase" in r.err and "Traceback" not in r.err
+    monkeypatch.setenv("EVIDENCE_PASSPHRASE", right)
+    assert run("custody", "--json").out == before
+    assert _browsers_under(os.getpid()) == []
+
+
 # ---------------------------------------------------------------- a plain post, every artifact checked
 def test_capture_every_artifact(ready, run, site):
     r = cap(run, site.url("/post"), "--note", "reported by email")

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from .media import host_rules
 
-__all__ = ["watch_requests", "state_conditions", "record_summary", "check_duplicate", "clock_sync", "SKEW_LIMIT"]
+__all__ = ["watch_requests", "state_conditions", "is_blank", "record_summary", "check_duplicate", "clock_sync", "SKEW_LIMIT"]
 
 SKEW_LIMIT = 120  # seconds between the server's Date and the local clock before it is a flag
 MAX_LISTED = 200
@@ -72,7 +72,8 @@ def clock_sync() -> str:
     return value if out.returncode == 0 and value in ("yes", "no") else "unknown"
 
 
-def _blank(png: bytes | None) -> bool | None:
+def is_blank(png: bytes | None) -> bool | None:
+    """Whether ``png`` is one colour (None: no image, or unreadable)."""
     if not png:
         return None
     try:
@@ -122,7 +123,8 @@ def state_conditions(run, media) -> dict:
         "logged_in": bool(session),
         "session_label": (opts.session_label or session["file"]) if session else None,
         "host_rules": host_rules(opts.browser_args),
-        "screenshot": {"blank": _blank(getattr(run, "viewport_png", None)), "duplicate_of_stored": None},
+        "screenshot": {"blank": run.facts["blank"] if "blank" in run.facts else is_blank(getattr(run, "viewport_png", None)),
+                       "duplicate_of_stored": None},
         "clock": _clock(run),
     }
     n = len(log["failed"]) + len(log["http_errors"])

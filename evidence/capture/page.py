@@ -22,7 +22,6 @@ from .. import clock
 from ..errors import CaptureError
 from .browser import BrowserInfo, launch_options, without_secrets
 from .options import CaptureOptions, local_timezone, read_session
-from .run import PageRun
 from .urls import scrub_credentials, validate_url
 
 __all__ = ["CaptureOptions", "PageCapture", "Capturer", "SyncCapturer", "read_session", "local_timezone"]
@@ -87,6 +86,7 @@ class Capturer:
         self._spares: list[asyncio.Future] = []
         self.expected = expected
         self.env_restored = threading.Event()  # set once Playwright's driver has copied the environment
+        self.launching = threading.Event()  # set once Playwright is imported and its driver is being started
 
     async def __aenter__(self) -> "Capturer":
         await self.start()
@@ -96,8 +96,10 @@ class Capturer:
         await self.close()
 
     async def start(self) -> None:
-        from playwright.async_api import async_playwright
-
+        try:
+            from playwright.async_api import async_playwright
+        finally:
+            self.launching.set()
         try:
             with without_secrets():
                 self._pw = await async_playwright().start()
@@ -140,6 +142,8 @@ class Capturer:
         opts = (options or self.options).check()
         if self._browser is None:
             raise RuntimeError("Capturer not started")
+        from .run import PageRun
+
         prep = await self._take(opts)
         try:
             return await PageRun(self, url, opts, prep).run()
@@ -244,11 +248,14 @@ class SyncCapturer:
         """Start launching the browser and return: the caller's own work overlaps the launch.
 
         The passphrase is out of ``os.environ`` while Playwright's driver starts (about 0.3 s); by default this
-        returns once it is back. A caller that will not read it meanwhile (its key already unlocked) passes
-        ``wait_for_environment=False`` and returns at once."""
+        returns once it is back. A caller that will not read it meanwhile (its passphrase already read) passes
+        ``wait_for_environment=False``: this returns once Playwright is imported and its driver starting, so
+        the caller's own work overlaps the driver's and Chromium's start-up instead of competing with the
+        import for the interpreter."""
         self._thread.start()
         self._starting = asyncio.run_coroutine_threadsafe(self.capturer.start(), self._loop)
-        while wait_for_environment and not self.capturer.env_restored.wait(0.01) and not self._starting.done():
+        done = self.capturer.env_restored if wait_for_environment else self.capturer.launching
+        while not done.wait(0.01) and not self._starting.done():
             pass
 
     def ready(self) -> None:

@@ -34,8 +34,8 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
     options = (options or CaptureOptions()).check()
     own = capturer is None
     try:
-        ev.log.signer()  # unlocked first: a wrong passphrase stops here, and nothing reads it while Chromium starts
-        if own:  # the browser launches while the case is checked; no spare context
+        if own:  # the browser launches while the case is checked and the key unlocked; no spare context
+            ev.read_passphrase()  # asked for (or read) before Playwright's driver copies the environment
             capturer = SyncCapturer(options, spares=0)
             capturer.begin(wait_for_environment=False)
         case_ref = require_open_case(ev.store, case)["ref"]
@@ -43,7 +43,12 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
             from ..recapture import warn_if_captured
 
             warn_if_captured(ev, [url], case_ref)
-        prepare("capture-metadata", "record")  # while the browser launches
+        prepare("capture-metadata", "record")
+        from . import run  # noqa: F401  (the capture's steps, loaded while Chromium starts)
+
+        # unlocked last: PBKDF2 holds the interpreter, and by now the driver and Chromium are starting
+        # in processes of their own (a wrong passphrase stops here; the browser is closed)
+        ev.log.signer()
         if own:
             capturer.ready()
         try:

@@ -27,7 +27,7 @@ from .traffic import Traffic
 from .shots import VIEWPORT_IS_FULL_PAGE, VIEWPORT_TAKEN, fills_viewport_exactly
 from .urls import scrub_credentials, strip_credentials
 from .options import CaptureOptions, local_timezone, read_session
-from .conditions import state_conditions, watch_requests
+from .conditions import is_blank, state_conditions, watch_requests
 from .media import keep_media
 
 __all__ = ["PageRun", "HTML_TYPES", "SETTLE_JS"]
@@ -67,6 +67,16 @@ def _epoch_to_utc(value: Any) -> str | None:
     if not isinstance(value, (int, float)) or value <= 0:
         return None
     return clock.utc_string(datetime.fromtimestamp(int(value), timezone.utc))
+
+
+async def _all(*aws):
+    """Run ``aws`` side by side and return their results; when one fails, the others are let finish (or
+    fail) first, so nothing keeps running behind a failed capture, and the first failure is raised."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return results
 
 
 def final_url_guess(page, response, url: str) -> str:
@@ -116,24 +126,33 @@ class PageRun:
     async def run(self):
         PWError = _pw_error()
         closed = False
+        pending: list[asyncio.Future] = []
         try:
             self.attach_handlers()
-            await self.traffic.attach(self.context)  # the WARC (issue 13): recording starts before navigating
             watch_requests(self)
-            await self.navs.watch(self.context, self.page)
+            # the WARC (issue 13) and the hops' reasons: both listen before the page navigates
+            await _all(self.traffic.attach(self.context), self.navs.watch(self.context, self.page))
             await self.navigate()
             await self.settle()
             self.check_error_page()
             await self.keep_served()
             await self.take_screenshots()
-            self.layout = await collect_layout(self.page)  # where the text was laid out (for redaction by term)
-            await self.keep_dom()
-            self.check_error_page()
+            await self.read_dom()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
-            self.media = await keep_media(self)  # the post's own media, through this context (see media.py)
-            await self.network_facts()
-            await self.keep_traffic()
+            # What is left asks different parts of Chromium (the page, the network, the browser's own records),
+            # so it runs side by side: the post's own media through this context (see media.py), the text's
+            # layout (for redaction by term), the MHTML snapshot, the network facts, and the blank-screenshot
+            # check (decoding the PNG) in a thread.
+            pending.append(asyncio.ensure_future(keep_media(self)))
+            pending.append(asyncio.ensure_future(asyncio.to_thread(is_blank, self.viewport_png)))
+            self.layout, _, _ = await _all(collect_layout(self.page), self.keep_snapshot(), self.network_facts())
+            self.check_error_page()
+            self.media, self.facts["blank"] = await _all(*pending)
+            pending = []
+            await self.collect_traffic()
         except BaseException:
+            for task in pending:
+                task.cancel()
             try:
                 await self.context.close()
             except Exception:  # noqa: BLE001
@@ -142,7 +161,8 @@ class PageRun:
             raise
         finally:
             if not closed:
-                await self.close_context(PWError)
+                # the WARC is compressed (in a thread) while the context closes and writes the HAR
+                await _all(self.close_context(PWError), self.keep_traffic())
         # the record is made off the event loop (decoding the screenshot, reading the page): a batch's other
         # captures drive their browsers meanwhile
         return await asyncio.to_thread(self.result)
@@ -335,15 +355,18 @@ class PageRun:
                                hint="the page may be frozen; try again, or raise --timeout") from None
         self.facts.update(page_height=height, height_capped=capped)
 
-    async def keep_dom(self) -> None:
-        """The rendered DOM, an MHTML snapshot, and the user agent the page saw."""
-        PWError = _pw_error()
-        page = self.page
+    async def read_dom(self) -> None:
+        """The rendered DOM (read first of what follows the screenshots: the media step parses it)."""
         try:
-            self.dom = (await page.content()).encode("utf-8")
-        except PWError:
+            self.dom = (await self.page.content()).encode("utf-8")
+        except _pw_error():
             self.dom = b""
             self.warn("the rendered DOM could not be read")
+
+    async def keep_snapshot(self) -> None:
+        """An MHTML snapshot of the page, and the user agent the page saw."""
+        PWError = _pw_error()
+        page = self.page
         self.mhtml = None
         try:
             cdp = await self.context.new_cdp_session(page)
@@ -398,11 +421,15 @@ class PageRun:
         for text in hop_warnings(self.hops):
             self.warn(text, "private-hop")
 
+    async def collect_traffic(self) -> None:
+        """The page's HTTP traffic, its bodies read (before the context closes)."""
+        await self.traffic.collect(nav_url=self.nav_url if self.had_credentials else None,
+                                   timeout=max(2.0, min(15.0, self.remaining_ms() / 1000)))
+
     async def keep_traffic(self) -> None:
-        """The page's HTTP traffic as a WARC (before the context closes); a problem is a warning, not a failure."""
+        """The collected traffic as a WARC; a problem is a warning, not a failure."""
         started = datetime.fromisoformat(self.started["utc"].replace("Z", "+00:00"))
-        self.warc = await self.traffic.warc(self.url, started, nav_url=self.nav_url if self.had_credentials else None,
-                                            timeout=max(2.0, min(15.0, self.remaining_ms() / 1000)))
+        self.warc = await self.traffic.warc(self.url, started)
         if self.warc is None:
             self.warn(f"no WARC of the traffic is kept ({self.traffic.note or 'not recorded'})")
 

@@ -34,7 +34,8 @@ def _clean_headers(headers, nav_url: str | None):
 
 
 class Traffic:
-    """One capture's recorder: ``await attach(context)``, later ``await warc(url, started)`` -> bytes or None."""
+    """One capture's recorder: ``await attach(context)``; before the context closes ``await collect()``; then
+    ``await warc(url, started)`` -> bytes or None."""
 
     def __init__(self) -> None:
         from ..webarchive import Recorder
@@ -42,6 +43,7 @@ class Traffic:
         self.recorder = Recorder()
         self.attached = False
         self.note: str | None = None
+        self.exchanges: list | None = None
 
     async def attach(self, context) -> None:
         try:
@@ -50,22 +52,30 @@ class Traffic:
         except Exception as exc:  # noqa: BLE001 - the capture goes on; the missing WARC is warned about
             self.note = f"the traffic could not be recorded: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
 
-    async def warc(self, url: str, started: datetime, *, nav_url: str | None = None, timeout: float = 15.0) -> bytes | None:
-        """The WARC of everything recorded (bodies still loading after ``timeout`` s are marked so)."""
+    async def collect(self, *, nav_url: str | None = None, timeout: float = 15.0) -> None:
+        """Finish recording (before the context closes): bodies still loading after ``timeout`` s are marked so."""
+        self.exchanges = None
         if not self.attached:
-            return None
-        from ..webarchive import write_warc
-
+            return
         try:
             exchanges = await self.recorder.finish(timeout)
         except Exception as exc:  # noqa: BLE001
             self.note = f"the recorded traffic could not be finished: {str(exc).splitlines()[0]}"
-            return None
+            return
         for ex in exchanges:
             ex.request_headers = _clean_headers(ex.request_headers, nav_url) or []
             ex.response_headers = _clean_headers(ex.response_headers, nav_url)
             if nav_url:
                 ex.url = scrub_credentials(ex.url, nav_url)
+        self.exchanges = exchanges
+
+    async def warc(self, url: str, started: datetime) -> bytes | None:
+        """The WARC of what :meth:`collect` gathered (None if nothing was), written off the event loop."""
+        if self.exchanges is None:
+            return None
+        from ..webarchive import write_warc
+
+        exchanges = self.exchanges
 
         def write() -> bytes:
             buf = io.BytesIO()
@@ -75,5 +85,5 @@ class Traffic:
             return buf.getvalue()
 
         # compressing the records is work of its own (zlib lets go of the interpreter): off the event loop, so
-        # the other captures of a batch go on meanwhile
+        # the other captures of a batch go on meanwhile, and a capture's context closes meanwhile
         return await asyncio.to_thread(write)

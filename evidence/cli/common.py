@@ -195,4 +195,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The ``evidence`` console command: :func:`main`, then the process ends with its exit code."""
+    code = main()
+    # Everything is written, closed and flushed by now. Freezing the objects spares the interpreter's last
+    # garbage collection over the ~70,000 objects a capture leaves (about 0.05 s of a 1.5 s capture; memory
+    # is given back with the process). Not in main(), which tests and other programs call in-process.
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
