@@ -67,11 +67,11 @@ class Evidence:
     """An open store and (lazily) the investigator's signing key."""
 
     def __init__(self, store: Store, signer: Signer | None = None,
-                 signer_factory: Callable[[], Signer] | None = None):
+                 signer_factory: Callable[[], Signer] | None = None, read_passphrase: Callable[[], None] | None = None):
         self.store = store
         self._signer = signer
         self._signer_factory = signer_factory
-        self._read_passphrase: Callable[[], None] | None = None
+        self._read_passphrase = read_passphrase  # asks for the passphrase without unlocking (see read_passphrase)
         self.warnings: list[str] = []  # things the user should be told (e.g. a timestamp left pending)
         self.log = Log(store, signer=lambda: self.signer, has_signer=self.has_signer, warnings=self.warnings)
 
@@ -100,10 +100,7 @@ class Evidence:
                     return load_signer(asked["kf"], asked["pw"])
                 finally:
                     asked.clear()  # not kept beyond the unlock (a wrong one is asked for again)
-        ev = cls(st, signer_factory=signer_factory)
-        if own_factory:
-            ev._read_passphrase = read_passphrase
-        return ev
+        return cls(st, signer_factory=signer_factory, read_passphrase=read_passphrase if own_factory else None)
 
     @classmethod
     def init(cls, store: str | os.PathLike | None = None) -> "Evidence":
