@@ -122,3 +122,22 @@ def make_jpeg(path: Path, size=(64, 48), exif: dict | None = None, exif_ifd: dic
             ifd[k] = v
     im.save(path, "JPEG", exif=ex)
     return path
+
+
+def descendant_pids(pid: int) -> list[int]:
+    """Every process descended from ``pid`` (read from /proc: Linux)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out

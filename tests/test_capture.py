@@ -18,7 +18,7 @@ import time
 import pytest
 from PIL import Image
 
-from conftest import CASE
+from conftest import CASE, descendant_pids
 from evidence.schemas import schema_errors
 from webserver import TestSite, closed_port
 
@@ -75,25 +75,15 @@ def test_refused_urls(ready, run, url, msg):
 
 
 def _browsers_under(pid: int) -> list[str]:
-    """Command lines of the Chromium and driver processes descended from ``pid`` (from /proc)."""
-    parent = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                parent[int(d)] = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        for c in [c for c, pp in parent.items() if pp == p]:
-            todo.append(c)
-            try:
-                cmd = open(f"/proc/{c}/cmdline", "rb").read().decode(errors="replace")
-            except OSError:
-                continue
-            if "chrom" in cmd.lower() or "node" in cmd.lower():
-                out.append(cmd[:120])
+    """Command lines of the Chromium and driver processes descended from ``pid``."""
+    out = []
+    for c in descendant_pids(pid):
+        try:
+            cmd = open(f"/proc/{c}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:
+            continue
+        if "chrom" in cmd.lower() or "node" in cmd.lower():
+            out.append(cmd[:120])
     return out
 
 

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import PASSPHRASE, make_png
+from conftest import PASSPHRASE, descendant_pids, make_png
 from evidence.errors import InputError
 from evidence.keys import KDF_ITERATIONS, MIN_PASSPHRASE, create_key, fingerprint, load_signer, public_pem
 
@@ -96,31 +96,13 @@ def test_file_modes_do_not_depend_on_the_umask(run, env, tmp_path, mask):
     assert blobs and all(p.stat().st_mode & 0o777 == 0o444 for p in blobs)
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                stat = (d / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(d.name))
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 def test_the_passphrase_is_not_in_the_environment_of_chromium_or_the_driver(env):
     from evidence.capture.page import SyncCapturer
 
     assert os.environ["EVIDENCE_PASSPHRASE"] == PASSPHRASE
     with SyncCapturer() as cap:
-        procs = _descendants(os.getpid())
+        procs = descendant_pids(os.getpid())
         environs = {}
         for pid in procs:
             try:

@@ -123,8 +123,7 @@ def state_conditions(run, media) -> dict:
         "logged_in": bool(session),
         "session_label": (opts.session_label or session["file"]) if session else None,
         "host_rules": host_rules(opts.browser_args),
-        "screenshot": {"blank": run.facts["blank"] if "blank" in run.facts else is_blank(getattr(run, "viewport_png", None)),
-                       "duplicate_of_stored": None},
+        "screenshot": {"blank": run.facts["blank"], "duplicate_of_stored": None},  # is_blank, read during the run
         "clock": _clock(run),
     }
     n = len(log["failed"]) + len(log["http_errors"])

@@ -148,11 +148,10 @@ class PageRun:
             self.layout, _, _ = await _all(collect_layout(self.page), self.keep_snapshot(), self.network_facts())
             self.check_error_page()
             self.media, self.facts["blank"] = await _all(*pending)
-            pending = []
             await self.collect_traffic()
         except BaseException:
             for task in pending:
-                task.cancel()
+                task.cancel()  # no-op for those already done
             try:
                 await self.context.close()
             except Exception:  # noqa: BLE001

@@ -54,7 +54,6 @@ class Traffic:
 
     async def collect(self, *, nav_url: str | None = None, timeout: float = 15.0) -> None:
         """Finish recording (before the context closes): bodies still loading after ``timeout`` s are marked so."""
-        self.exchanges = None
         if not self.attached:
             return
         try:
