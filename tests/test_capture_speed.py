@@ -43,7 +43,51 @@ def test_tall_page_still_gets_its_own_viewport_screenshot(ready, run, site):
     assert full_size[1] > 800
     assert metadata(ready, rec)["capture"]["viewport_screenshot"] == "taken"
     assert hashes["screenshot_viewport"] != hashes["screenshot"]
-    assert Image.open(io.BytesIO(artifact(ready, rec, "screenshot_viewport"))).size == (1280, 800)
+    viewport = Image.open(io.BytesIO(artifact(ready, rec, "screenshot_viewport")))
+    assert viewport.size == (1280, 800)
+    # taken through DevTools while the layout and the snapshot are read: the window's pixels, the full page's top
+    full = Image.open(io.BytesIO(artifact(ready, rec, "screenshot"))).convert("RGB")
+    assert viewport.convert("RGB").tobytes() == full.crop((0, 0, 1280, 800)).tobytes()
+
+
+def test_the_layout_read_as_one_string_is_the_layout_read_as_a_value_even_where_the_page_breaks_json(site):
+    """The words come back as one JSON string (fast); a page whose script replaced JSON.stringify still gets its
+    layout, asked for again as a value."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from evidence.capture.browser import launch_options
+    from evidence.capture.layout import LAYOUT_JS, MAX_WORDS, collect_layout
+
+    async def read() -> dict:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(**launch_options(p)[1])
+            page = await browser.new_page()
+            out = {}
+            for path in ("/post", "/hostile-json"):
+                await page.goto(site.url(path))
+                out[path] = (await page.evaluate(LAYOUT_JS, [MAX_WORDS, True]),
+                             await page.evaluate(LAYOUT_JS, [MAX_WORDS, False]), await collect_layout(page))
+            await browser.close()
+            return out
+
+    def rounded(value: dict) -> list[dict]:
+        return [{"text": w["text"], **{k: round(w[k], 2) for k in ("x", "y", "w", "h")}} for w in value["words"]]
+
+    got = asyncio.run(read())
+    as_text, as_value, layout = got["/post"]
+    assert isinstance(as_text, str) and json.loads(as_text) == as_value
+    assert layout["words"] == rounded(as_value) and len(layout["words"]) >= 5
+    as_text, as_value, layout = got["/hostile-json"]
+    assert as_text == "{not json"  # the page's own JSON.stringify answered
+    assert layout["words"] == rounded(as_value) and {"Hostile", "script"} <= {w["text"] for w in layout["words"]}
+
+
+def test_a_page_that_replaced_json_stringify_is_captured_with_its_layout(ready, run, site):
+    rec = item_of(run, cap(run, site.url("/hostile-json")))
+    words = [w["text"] for w in json.loads(artifact(ready, rec, "layout"))["words"]]
+    assert "Hostile" in words and b"Hostile script" in artifact(ready, rec, "dom")
 
 
 def test_png_size_reads_only_pngs():

@@ -131,6 +131,9 @@ d.textContent = 'arrived late'; document.body.appendChild(d); }, 700);</script>"
             self.wfile.flush()
             self.server.hanging.wait(60)
             return None
+        if path == "/hostile-json":  # the page's own script breaks what a capture's in-page measuring uses
+            extra = "<script>JSON.stringify = () => '{not json';</script>"
+            return self._send(200, post_page(text="Hostile script", extra=extra))
         if path == "/dialogs":
             extra = """<script>
 window.addEventListener('beforeunload', e => { e.preventDefault(); e.returnValue = 'stay'; });

@@ -140,14 +140,20 @@ class PageRun:
             await self.read_dom()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
             # What is left asks different parts of Chromium (the page, the network, the browser's own records),
-            # so it runs side by side: the post's own media through this context (see media.py), the text's
-            # layout (for redaction by term), the MHTML snapshot, the network facts, and the blank-screenshot
-            # check (decoding the PNG) in a thread.
+            # so it runs side by side: the post's own media through this context (see media.py), the viewport
+            # screenshot and then the blank check (decoding the PNG, in a thread), the text's layout (for redaction
+            # by term), the MHTML snapshot and the network facts. None of them changes the page.
+            cdp = await self.devtools()
             pending.append(asyncio.ensure_future(keep_media(self)))
-            pending.append(asyncio.ensure_future(asyncio.to_thread(is_blank, self.viewport_png)))
-            self.layout, _, _ = await _all(collect_layout(self.page), self.keep_snapshot(), self.network_facts())
+            pending.append(asyncio.ensure_future(self.viewport_and_blank(cdp)))
+            self.layout, _, _ = await _all(collect_layout(self.page), self.keep_snapshot(cdp), self.network_facts())
             self.check_error_page()
             self.media, self.facts["blank"] = await _all(*pending)
+            if cdp is not None:
+                try:
+                    await cdp.detach()
+                except PWError:
+                    pass
             await self.collect_traffic()
         except BaseException:
             for task in pending:
@@ -328,6 +334,7 @@ class PageRun:
                       "with fetch() from the same page (HTTP cache, else a second request)")
 
     async def take_screenshots(self) -> None:
+        """The full-page screenshot; when it is exactly the viewport's size it is the viewport screenshot too."""
         PWError = _pw_error()
         opts, page = self.opts, self.page
         try:
@@ -335,24 +342,61 @@ class PageRun:
         except (asyncio.TimeoutError, PWError, ValueError, TypeError):
             height = opts.viewport[1]
         capped = height > opts.max_height
-        shot_timeout = max(15_000.0, self.remaining_ms())
+        self.viewport_png = None
         try:
             if capped:
                 self.warn(f"the page is {height} px tall; the full-page screenshot stops at {opts.max_height} px",
                           "height-capped")
-                self.full = await page.screenshot(full_page=True, type="png", timeout=shot_timeout,
+                self.full = await page.screenshot(full_page=True, type="png", timeout=self.shot_timeout(),
                                                   clip={"x": 0, "y": 0, "width": opts.viewport[0],
                                                         "height": opts.max_height})
             else:
-                self.full = await page.screenshot(full_page=True, type="png", timeout=shot_timeout)
-            if not capped and fills_viewport_exactly(self.full, opts.viewport, opts.device_scale_factor):
-                self.viewport_png, self.facts["viewport_screenshot"] = self.full, VIEWPORT_IS_FULL_PAGE
-            else:
-                self.viewport_png = await page.screenshot(full_page=False, type="png", timeout=shot_timeout)
+                self.full = await page.screenshot(full_page=True, type="png", timeout=self.shot_timeout())
         except PWError as exc:
-            raise CaptureError(f"the page did not render a screenshot: {_first_line(exc)}",
-                               hint="the page may be frozen; try again, or raise --timeout") from None
+            raise self.no_screenshot(exc) from None
+        if not capped and fills_viewport_exactly(self.full, opts.viewport, opts.device_scale_factor):
+            self.viewport_png, self.facts["viewport_screenshot"] = self.full, VIEWPORT_IS_FULL_PAGE
         self.facts.update(page_height=height, height_capped=capped)
+
+    def shot_timeout(self) -> float:
+        return max(15_000.0, self.remaining_ms())
+
+    @staticmethod
+    def no_screenshot(exc: BaseException) -> CaptureError:
+        return CaptureError(f"the page did not render a screenshot: {_first_line(exc)}",
+                            hint="the page may be frozen; try again, or raise --timeout")
+
+    async def devtools(self):
+        """A DevTools (CDP) session on the page, for the MHTML snapshot and the viewport screenshot (None: none)."""
+        try:
+            return await self.context.new_cdp_session(self.page)
+        except _pw_error():
+            return None
+
+    async def viewport_and_blank(self, cdp) -> bool | None:
+        """The viewport screenshot (unless the full page is it), then whether it is one colour."""
+        if self.viewport_png is None:
+            self.viewport_png = await self.viewport_screenshot(cdp)
+        return await asyncio.to_thread(is_blank, self.viewport_png)
+
+    async def viewport_screenshot(self, cdp) -> bytes:
+        """What the window showed. Asked of Chromium directly (DevTools' Page.captureScreenshot, encoded for
+        speed: the same pixels as ``page.screenshot()``, about half the time, a larger PNG): it changes nothing
+        in the page, so it can be taken while the layout and the MHTML snapshot are read. Playwright's own
+        screenshot (which adds a style to the page while it shoots) only when that is not available."""
+        PWError = _pw_error()
+        if cdp is not None:
+            try:
+                shot = await asyncio.wait_for(cdp.send("Page.captureScreenshot",
+                                                       {"format": "png", "optimizeForSpeed": True}),
+                                              timeout=self.shot_timeout() / 1000)
+                return base64.b64decode(shot["data"], validate=True)
+            except (asyncio.TimeoutError, PWError, KeyError, ValueError):
+                pass
+        try:
+            return await self.page.screenshot(full_page=False, type="png", timeout=self.shot_timeout())
+        except PWError as exc:
+            raise self.no_screenshot(exc) from None
 
     async def read_dom(self) -> None:
         """The rendered DOM (read first of what follows the screenshots: the media step parses it)."""
@@ -362,17 +406,17 @@ class PageRun:
             self.dom = b""
             self.warn("the rendered DOM could not be read")
 
-    async def keep_snapshot(self) -> None:
-        """An MHTML snapshot of the page, and the user agent the page saw."""
+    async def keep_snapshot(self, cdp) -> None:
+        """An MHTML snapshot of the page (through ``cdp``, a DevTools session), and the user agent the page saw."""
         PWError = _pw_error()
         page = self.page
         self.mhtml = None
         try:
-            cdp = await self.context.new_cdp_session(page)
+            if cdp is None:
+                raise PWError("no DevTools session")
             snap = await asyncio.wait_for(cdp.send("Page.captureSnapshot", {"format": "mhtml"}),
                                           timeout=max(10.0, self.remaining_ms() / 1000))
             self.mhtml = snap["data"].encode("utf-8")
-            await cdp.detach()
         except (asyncio.TimeoutError, PWError, KeyError) as exc:
             self.warn(f"no MHTML snapshot: {_first_line(exc)}")
         try:
