@@ -27,7 +27,6 @@ from . import clock
 from .machine import host_facts
 from .errors import CaseClosed, InputError, UnknownCase
 from .ids import new_ulid
-from .imaging import image_info
 from .records import KINDS, build_record, sign_record
 from .sniff import sniff
 from .store import Store
@@ -102,6 +101,8 @@ def ingest(log, *, case_ref: str, kind: str, artifacts: list[ArtifactSource],
         if art.name:
             entry["name"] = art.name
         if art.inspect_image and mtype.startswith("image/") and mtype != "image/svg+xml" and size:
+            from .imaging import image_info  # Pillow, loaded when an image is first taken in
+
             info = image_info(store.artifacts.path(tag))
             if info:
                 entry["image"] = info

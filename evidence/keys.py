@@ -22,14 +22,17 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from .config import config_dir, read_user_config, write_user_config
 from .digest import sha256_tag, tag_hex
 from .errors import InputError, NoKey, WrongPassphrase
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# cryptography is imported where a key is made, read or written (about 16 ms): the modules that only name a
+# Signer, and a capture that starts its browser before it unlocks the key, do not wait for it
 
 __all__ = ["ROLES", "KDF_ITERATIONS", "MIN_PASSPHRASE", "encrypt_private_key", "Identity", "Signer", "fingerprint", "public_pem", "create_key", "load_signer", "load_identity"]
 
@@ -41,10 +44,14 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def public_pem(key: Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
 def fingerprint(key: Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return sha256_tag(der)
 
@@ -101,6 +108,7 @@ def _validate_identity(name: str, email: str, role: str) -> None:
 def encrypt_private_key(key: Ed25519PrivateKey, passphrase: bytes, *, iterations: int = KDF_ITERATIONS) -> bytes:
     """PKCS#8 PEM of ``key`` encrypted with PBES2 (PBKDF2-HMAC-SHA256 at ``iterations``, AES-256-CBC)."""
     from Crypto.PublicKey import ECC
+    from cryptography.hazmat.primitives import serialization
 
     seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                              serialization.NoEncryption())
@@ -143,6 +151,8 @@ def _sidecars(key_file: Path) -> tuple[Path, Path]:
 def create_key(name: str, email: str, role: str, passphrase: bytes, *, key_file: str | os.PathLike | None = None,
                make_default: bool = True) -> Signer:
     """Make an Ed25519 key pair for an investigator and write it to their configuration folder."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     _validate_identity(name, email, role)
     check_new_passphrase(passphrase)
     key = Ed25519PrivateKey.generate()
@@ -184,6 +194,10 @@ def load_identity(key_file: Path) -> dict:
 
 def load_signer(key_file: str | os.PathLike | None, passphrase: bytes | None) -> Signer:
     """Unlock the private key at ``key_file`` with ``passphrase``."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if key_file is None:
         raise NoKey("no signing key yet", hint='make one with `evidence key create --name ... --email ... --role investigator`')
     path = Path(key_file)

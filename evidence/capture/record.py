@@ -44,7 +44,10 @@ def capture_one(ev, url: str, *, case: str, options: CaptureOptions | None = Non
 
             warn_if_captured(ev, [url], case_ref)
         prepare("capture-metadata", "record")
-        from . import run  # noqa: F401  (the capture's steps, loaded while Chromium starts)
+        # what the capture and the storing will need, loaded while Chromium starts: the capture's steps, the
+        # post's extraction (read after the screenshots) and Pillow (the blank check, the screenshots' facts)
+        from . import run  # noqa: F401
+        from .. import extract, imaging  # noqa: F401
 
         # unlocked last: PBKDF2 holds the interpreter, and by now the driver and Chromium are starting
         # in processes of their own (a wrong passphrase stops here; the browser is closed)

@@ -135,20 +135,23 @@ class PageRun:
             await self.navigate()
             await self.settle()
             self.check_error_page()
-            await self.keep_served()
-            await self.take_screenshots()
+            # the document as served is read from the network while the full-page screenshot is rendered
+            _, _, cdp = await _all(self.keep_served(), self.take_screenshots(), self.devtools())
+            if self.facts["height_capped"]:  # said here, after the served document's warnings: a fixed order
+                self.warn(f"the page is {self.facts['page_height']} px tall; the full-page screenshot stops at "
+                          f"{self.opts.max_height} px", "height-capped")
+            # What is left asks different parts of Chromium (the page, the network, the browser's own records),
+            # so it runs side by side, none of it changing the page: the viewport screenshot and then the blank
+            # check (decoding the PNG, in a thread), the rendered DOM, then the post's own media through this
+            # context (see media.py; it reads the DOM), the text's layout (for redaction by term), the MHTML
+            # snapshot and the network facts.
+            pending.append(asyncio.ensure_future(self.viewport_and_blank(cdp)))
             await self.read_dom()
             self.capturer.replenish(self.opts)  # the next capture's fresh context is made while this one is finished
-            # What is left asks different parts of Chromium (the page, the network, the browser's own records),
-            # so it runs side by side: the post's own media through this context (see media.py), the viewport
-            # screenshot and then the blank check (decoding the PNG, in a thread), the text's layout (for redaction
-            # by term), the MHTML snapshot and the network facts. None of them changes the page.
-            cdp = await self.devtools()
             pending.append(asyncio.ensure_future(keep_media(self)))
-            pending.append(asyncio.ensure_future(self.viewport_and_blank(cdp)))
             self.layout, _, _ = await _all(collect_layout(self.page), self.keep_snapshot(cdp), self.network_facts())
             self.check_error_page()
-            self.media, self.facts["blank"] = await _all(*pending)
+            self.facts["blank"], self.media = await _all(*pending)
             if cdp is not None:
                 try:
                     await cdp.detach()
@@ -345,8 +348,6 @@ class PageRun:
         self.viewport_png = None
         try:
             if capped:
-                self.warn(f"the page is {height} px tall; the full-page screenshot stops at {opts.max_height} px",
-                          "height-capped")
                 self.full = await page.screenshot(full_page=True, type="png", timeout=self.shot_timeout(),
                                                   clip={"x": 0, "y": 0, "width": opts.viewport[0],
                                                         "height": opts.max_height})
@@ -399,7 +400,7 @@ class PageRun:
             raise self.no_screenshot(exc) from None
 
     async def read_dom(self) -> None:
-        """The rendered DOM (read first of what follows the screenshots: the media step parses it)."""
+        """The rendered DOM (read before the media step, which parses it)."""
         try:
             self.dom = (await self.page.content()).encode("utf-8")
         except _pw_error():

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Sequence
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import InputError
+
+if TYPE_CHECKING:  # imported where used: a module that only imports this one does not load cryptography
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
     "EM_DASH",
@@ -74,6 +74,9 @@ def _check_key_name(name: object) -> str:
 
 
 def _raw_public_key(public_key: Ed25519PublicKey | bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     if isinstance(public_key, Ed25519PublicKey):
         return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     if isinstance(public_key, (bytes, bytearray)) and len(public_key) == 32:
@@ -130,6 +133,8 @@ def sign_note(body: bytes, key_name: str, private_key: Ed25519PrivateKey) -> byt
     The body must be valid UTF-8, end with a newline and contain no control characters
     other than newline; otherwise :class:`InputError`.
     """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     _check_key_name(key_name)
     if not isinstance(private_key, Ed25519PrivateKey):
         raise InputError("signed notes are signed with an Ed25519PrivateKey")
