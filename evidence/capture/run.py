@@ -382,9 +382,10 @@ class PageRun:
 
     async def viewport_screenshot(self, cdp) -> bytes:
         """What the window showed. Asked of Chromium directly (DevTools' Page.captureScreenshot, encoded for
-        speed: the same pixels as ``page.screenshot()``, about half the time, a larger PNG): it changes nothing
-        in the page, so it can be taken while the layout and the MHTML snapshot are read. Playwright's own
-        screenshot (which adds a style to the page while it shoots) only when that is not available."""
+        speed: the same pixels as ``page.screenshot()`` but for a text caret, which Playwright hides; about half
+        the time; a larger PNG): it changes nothing in the page, so it can be taken while the DOM, the layout and
+        the MHTML snapshot are read. Playwright's own screenshot (which adds a style to the page while it shoots)
+        only when that is not available."""
         PWError = _pw_error()
         if cdp is not None:
             try:
