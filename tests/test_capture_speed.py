@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import CASE
+from conftest import CASE, descendant_pids
 from evidence.capture.shots import fills_viewport_exactly, png_size
 from test_capture import artifact, cap, item_of, metadata
 from webserver import TestSite
@@ -126,3 +128,36 @@ def test_schema_check_is_remembered_per_schema_text(env, monkeypatch):
     with pytest.raises(jsonschema.SchemaError):  # another text is checked again, and refused
         schemas.check_schema_once(cls, json.loads(bad), bad)
     assert not schemas.checked_marker(bad).exists()
+
+
+def _driver_environ() -> bytes:
+    """The environment Playwright's driver (Node) was started with, read from /proc while it runs."""
+    from evidence.capture.page import SyncCapturer
+
+    with SyncCapturer(spares=0) as cap:
+        assert cap.version
+        for pid in descendant_pids(os.getpid()):
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if b"run-driver" in cmd:
+                    return Path(f"/proc/{pid}/environ").read_bytes()
+            except OSError:
+                continue
+    raise AssertionError("no driver process found")
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_the_driver_keeps_nodes_compile_cache_in_the_state_folder_unless_the_user_chose(env, monkeypatch, tmp_path):
+    cache = env["tmp"] / "state" / "node-compile-cache"
+    monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
+    monkeypatch.delenv("NODE_DISABLE_COMPILE_CACHE", raising=False)
+    assert f"NODE_COMPILE_CACHE={cache}".encode() in _driver_environ().split(b"\0")
+    assert any(p.is_file() for p in cache.rglob("*"))  # Node wrote the compiled driver there
+    assert "NODE_COMPILE_CACHE" not in os.environ  # only the driver's environment had it
+    mine = tmp_path / "my-cache"
+    monkeypatch.setenv("NODE_COMPILE_CACHE", str(mine))  # the user's own choice is kept
+    assert f"NODE_COMPILE_CACHE={mine}".encode() in _driver_environ().split(b"\0")
+    assert os.environ["NODE_COMPILE_CACHE"] == str(mine)
+    monkeypatch.delenv("NODE_COMPILE_CACHE")
+    monkeypatch.setenv("NODE_DISABLE_COMPILE_CACHE", "1")
+    assert not any(v.startswith(b"NODE_COMPILE_CACHE=") for v in _driver_environ().split(b"\0"))

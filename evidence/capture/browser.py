@@ -12,7 +12,8 @@ updates, sync, crash reports, translation, field trials). Its sandbox stays on,
 except when running as root, where Chromium cannot use it.
 
 Neither the browser nor Playwright's driver is given the investigator's passphrase: both start
-with this process's environment less :data:`evidence.config.SECRET_ENV`.
+with this process's environment less :data:`evidence.config.SECRET_ENV`. The driver keeps Node's
+compile cache in the state folder (:func:`driver_environment`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..config import SECRET_ENV, child_env
 from ..errors import CaptureError
 
 __all__ = ["BrowserInfo", "find_browser", "launch_args", "launch_options", "use_sandbox", "QUIET_FLAGS",
-           "without_secrets"]
+           "driver_environment"]
 
 QUIET_FLAGS = (
     "--disable-background-networking",
@@ -76,7 +77,7 @@ def _playwright_chromium(expected: str | None = None) -> str | None:
         try:
             from playwright.sync_api import sync_playwright
 
-            with without_secrets(), sync_playwright() as p:
+            with driver_environment(), sync_playwright() as p:
                 expected = p.chromium.executable_path
         except Exception:  # noqa: BLE001 - no driver, or no browser registry: not installed
             return None
@@ -157,11 +158,29 @@ _ENV_LOCK = threading.Lock()
 
 
 @contextmanager
-def without_secrets():
-    """While Playwright's driver starts (it copies ``os.environ``), the passphrase is not in the environment."""
+def driver_environment():
+    """The environment Playwright's driver starts with (it copies ``os.environ``), set while it starts:
+
+    * the passphrase is not in it (:data:`evidence.config.SECRET_ENV`);
+    * Node's compile cache is kept in this tool's state folder (``node-compile-cache``), so the driver's
+      JavaScript (a 3.6 MB bundle) is compiled once per machine and Node version, not on every start: the
+      driver is up about 0.07 s sooner. Node checks what it reads from the cache against the code and
+      version, and carries on without it if the folder cannot be written. Left alone when the user set
+      ``NODE_COMPILE_CACHE`` or ``NODE_DISABLE_COMPILE_CACHE`` themselves.
+    """
+    from ..config import state_dir
+
     with _ENV_LOCK:
         saved = {k: os.environ.pop(k) for k in SECRET_ENV if k in os.environ}
+        cache = None
+        if not {"NODE_COMPILE_CACHE", "NODE_DISABLE_COMPILE_CACHE"} & set(os.environ):
+            try:
+                cache = os.environ["NODE_COMPILE_CACHE"] = str(state_dir() / "node-compile-cache")
+            except Exception:  # noqa: BLE001 - no state folder: the driver compiles as usual
+                cache = None
         try:
             yield
         finally:
+            if cache is not None:
+                os.environ.pop("NODE_COMPILE_CACHE", None)
             os.environ.update(saved)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import clock
 from ..errors import CaptureError
-from .browser import BrowserInfo, launch_options, without_secrets
+from .browser import BrowserInfo, launch_options, driver_environment
 from .options import CaptureOptions, local_timezone, read_session
 from .urls import scrub_credentials, validate_url
 
@@ -101,7 +101,7 @@ class Capturer:
         finally:
             self.launching.set()
         try:
-            with without_secrets():
+            with driver_environment():
                 self._pw = await async_playwright().start()
         finally:
             self.env_restored.set()

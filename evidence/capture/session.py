@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CaptureError, InputError
-from .browser import launch_options, without_secrets
+from .browser import launch_options, driver_environment
 from .options import read_session
 from .urls import validate_url
 
@@ -36,7 +36,7 @@ def record_session(url: str, out: str | os.PathLike, *, wait: Callable[[], None]
     from playwright.sync_api import Error as PWError
     from playwright.sync_api import sync_playwright
 
-    with without_secrets():
+    with driver_environment():
         pw_cm = sync_playwright()
         p = pw_cm.__enter__()
     try:

@@ -15,7 +15,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..capture.browser import launch_options, without_secrets
+from ..capture.browser import launch_options, driver_environment
 from ..errors import CaptureError
 
 __all__ = ["render_pdf", "render_pdf_to", "fix_pdf_dates", "fix_node_ids", "fix_pdf_file"]
@@ -102,7 +102,7 @@ def render_pdf_to(html_path: Path, out: Path, *, when: datetime, browser_path: s
     from playwright.sync_api import Error as PWError
     from playwright.sync_api import sync_playwright
 
-    with without_secrets(), sync_playwright() as p:
+    with driver_environment(), sync_playwright() as p:
         # the report loads only its own files: every host name fails at once
         _, kwargs = launch_options(p, browser_path, extra_args=("--host-resolver-rules=MAP * ~NOTFOUND",))
         try:
