@@ -177,7 +177,7 @@ def driver_environment():
             try:
                 cache = os.environ["NODE_COMPILE_CACHE"] = str(state_dir() / "node-compile-cache")
             except Exception:  # noqa: BLE001 - no state folder: the driver compiles as usual
-                cache = None
+                pass
         try:
             yield
         finally:

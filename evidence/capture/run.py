@@ -413,14 +413,15 @@ class PageRun:
         PWError = _pw_error()
         page = self.page
         self.mhtml = None
-        try:
-            if cdp is None:
-                raise PWError("no DevTools session")
-            snap = await asyncio.wait_for(cdp.send("Page.captureSnapshot", {"format": "mhtml"}),
-                                          timeout=max(10.0, self.remaining_ms() / 1000))
-            self.mhtml = snap["data"].encode("utf-8")
-        except (asyncio.TimeoutError, PWError, KeyError) as exc:
-            self.warn(f"no MHTML snapshot: {_first_line(exc)}")
+        if cdp is None:
+            self.warn("no MHTML snapshot: no DevTools session")
+        else:
+            try:
+                snap = await asyncio.wait_for(cdp.send("Page.captureSnapshot", {"format": "mhtml"}),
+                                              timeout=max(10.0, self.remaining_ms() / 1000))
+                self.mhtml = snap["data"].encode("utf-8")
+            except (asyncio.TimeoutError, PWError, KeyError) as exc:
+                self.warn(f"no MHTML snapshot: {_first_line(exc)}")
         try:
             self.user_agent = await asyncio.wait_for(page.evaluate("() => navigator.userAgent"), timeout=5)
         except (asyncio.TimeoutError, PWError):
